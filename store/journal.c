@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Stub: to be implemented. */
+#include "journal.h"

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nftables objects owned by vpnconf, built with libnftnl and sent with
+ * libmnl in one atomic batch per table.
+ *
+ *  - The namespace policy: table "inet vpnconf" inside a confinement
+ *    namespace (docs/policy.md describes every rule).
+ *  - The lockdown table: same name, drops everything but loopback; what a
+ *    namespace falls back to when a rollback cannot finish.
+ *  - The endpoint-pinning table "inet vpnconf-pin-<namespace>" in the
+ *    WireGuard socket's birthplace namespace: UDP carrying the tunnel's
+ *    fwmark may only reach the configured literal endpoints.
+ *
+ * Building and comparing are pure (no syscalls); message building is
+ * separate from sending so that batches are tested against golden bytes.
+ * A table is always replaced inside one kernel transaction (NEWTABLE,
+ * DELTABLE, NEWTABLE, chains, sets, elements, rules, in one batch), so
+ * there is never an instant without policy.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "desired.h"
+
+#define NFT_POLICY_TABLE "vpnconf"
+#define NFT_PIN_TABLE_PREFIX "vpnconf-pin-"
+
+typedef enum NftTableKind {
+	NFT_TABLE_POLICY,
+	NFT_TABLE_LOCKDOWN,
+	NFT_TABLE_PIN,
+	NFT_TABLE_FOREIGN, /* observed, not built by vpnconf (or unrecognised) */
+	_NFT_TABLE_KIND_MAX,
+	_NFT_TABLE_KIND_INVALID = -EINVAL,
+} NftTableKind;
+
+/* A complete table: the table itself, its chains, sets with their
+ * elements, and rules, in an internal representation that both the
+ * builders and the kernel dump produce. Opaque. */
+typedef struct NftTable NftTable;
+
+NftTable *nft_table_free(NftTable *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NftTable *, nft_table_free);
+
+/* Pure builders. */
+int nft_policy_build(const Namespace *ns, NftTable **ret);
+int nft_lockdown_build(NftTable **ret);
+/* Endpoint pinning for ns (requires ns->wg.pinning_enable and literal
+ * endpoints; resolved hostname endpoints are never pinned). */
+int nft_pin_build(const Namespace *ns, NftTable **ret);
+/* "vpnconf-pin-<namespace>", newly allocated. */
+char *nft_pin_table_name(const char *ns_name);
+
+const char *nft_table_name(const NftTable *t);
+NftTableKind nft_table_kind(const NftTable *t);
+/* One-line summary for journals and plans: "3 chains, 21 rules, 9 sets,
+ * 14 elements". Newly allocated. */
+char *nft_table_summary(const NftTable *t);
+
+/* Pure comparison: appends one human-readable line per difference (e.g.
+ * "chain output: rule 7 missing: oifname \"wg0\" accept",
+ * "set allowed_ipv4_cidrs: element 10.1.0.0/16 missing",
+ * "set allowed_ipv4_cidrs: unexpected element 10.9.0.0-10.9.0.255") to
+ * *differences and returns how many it appended (0: equal). */
+int nft_table_diff(const NftTable *want, const NftTable *have, char ***differences);
+
+/* Message building (pure). The batch replaces (creates if absent) the
+ * table atomically; buffers are owned by the NftBatch. */
+typedef struct NftBatch NftBatch;
+NftBatch *nft_batch_free(NftBatch *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NftBatch *, nft_batch_free);
+int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret);
+int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret);
+/* The batch as one contiguous byte array (golden tests, sending). */
+const void *nft_batch_data(const NftBatch *b, size_t *ret_size);
+/* Number of messages in the batch (begin/end included). */
+unsigned nft_batch_messages(const NftBatch *b);
+
+/* Kernel I/O over a NETLINK_NETFILTER socket that belongs to one network
+ * namespace (the namespace the fd was created in). */
+typedef struct NftSocket NftSocket;
+/* Takes ownership of fd (a NETLINK_NETFILTER socket) on success. */
+int nft_socket_open_fd(int fd, NftSocket **ret);
+/* A socket in the calling thread's current network namespace. */
+int nft_socket_open(NftSocket **ret);
+NftSocket *nft_socket_free(NftSocket *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NftSocket *, nft_socket_free);
+
+/* Dumps table inet <name> completely. -ENOENT when absent. The kind is
+ * recognised from the table's user data. */
+int nft_table_observe(NftSocket *s, const char *name, NftTable **ret);
+/* Lists the names of the inet tables present whose names start with
+ * prefix (NULL: all). */
+int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names);
+/* Sends a batch and waits for every ACK; the first kernel error is
+ * returned (and the whole transaction was aborted by the kernel). */
+int nft_batch_send(NftSocket *s, const NftBatch *b);
+/* Convenience: build + send. */
+int nft_table_replace(NftSocket *s, const NftTable *t);
+/* Deletes table inet <name>; -ENOENT when absent. */
+int nft_table_delete(NftSocket *s, const char *name);
+/* The namespace's ruleset generation id (NFT_MSG_GETGEN): it changes with
+ * every committed nftables transaction in that namespace. */
+int nft_generation(NftSocket *s, uint32_t *ret);
+/* Next sequence number for messages built for this socket. */
+uint32_t nft_socket_next_seq(NftSocket *s);

@@ -155,6 +155,18 @@ char **strv_copy(char *const *l)
 	return r;
 }
 
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **l)
+{
+	size_t n = strv_length(l);
+	if (n > 1)
+		qsort(l, n, sizeof(char *), strcmp_ptr);
+}
+
 void erase_and_free(void *p, size_t n)
 {
 	if (!p)

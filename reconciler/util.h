@@ -168,9 +168,10 @@ void strv_pushf(char ***l, const char *fmt, ...) _printf_(2, 3);
 bool strv_contains(char *const *l, const char *s);
 char *strv_join(char *const *l, const char *sep);
 char **strv_copy(char *const *l);
+void strv_sort(char **l);
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
 #define FOREACH_ARRAY(i, array, n)                                                                 \
-	for (__typeof__(&(array)[0]) i = (array); i && i < (array) + (n); i++)
+	for (__typeof__((array) + 0) i = (array); i && i < (array) + (n); i++)
 
 /* Secrets: wiped before they are freed. */
 void erase_and_free(void *p, size_t n);

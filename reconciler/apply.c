@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Executing plans (see apply.h): the kernel side of each step kind, the
+ * journaling around it, rollback and lockdown.
+ */
+#include <assert.h>
+#include <libgen.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "apply.h"
+#include "link.h"
+#include "nft.h"
+#include "route.h"
+#include "sysctl.h"
+#include "wg.h"
+
+void apply_result_done(ApplyResult *r)
+{
+	free(r->error);
+	free(r->lockdown_error);
+	*r = (ApplyResult){};
+}
+
+static Netns *site_netns(ApplyContext *c, StepSite site)
+{
+	switch (site) {
+	case SITE_NAMESPACE:
+		return c->ns ? *c->ns : NULL;
+	case SITE_HOST:
+		return c->self;
+	case SITE_BIRTHPLACE:
+		return c->birthplace;
+	case SITE_FILES:
+	case _STEP_SITE_MAX:
+	case _STEP_SITE_INVALID:
+		break;
+	}
+	return NULL;
+}
+
+static int write_marker(const char *path, const Netns *n)
+{
+	_cleanup_free_ char *dir = xstrdup(path), *content = NULL;
+	int r;
+
+	r = mkdir_p(dirname(dir), 0755);
+	if (r < 0)
+		return r;
+	content = xasprintf("%lu:%lu\n", (unsigned long)n->dev, (unsigned long)n->ino);
+	return write_file_atomic(path, content, strlen(content), 0644);
+}
+
+/* Runs inside the new, still anonymous namespace (netns_create()). */
+static int prepare_namespace(Netns *n, void *userdata)
+{
+	const Step *s = userdata;
+	NftSocket *nft;
+	int r;
+
+	r = link_set_up(n, "lo", true);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(kv, s->sysctls)
+	{
+		_cleanup_free_ char *key = xstrdup(*kv);
+		char *value = strchr(key, '=');
+
+		assert(value);
+		*value++ = 0;
+		r = sysctl_write(n, key, value);
+		/* Without IPv6 in the kernel, "disabled" already holds. */
+		if (r == -ENOENT && streq(value, "1"))
+			continue;
+		if (r < 0)
+			return r;
+	}
+	r = netns_nft(n, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_replace(nft, s->table);
+	if (r < 0)
+		return r;
+	return write_marker(s->path, n);
+}
+
+static int hostlink_create(ApplyContext *c, Netns *ns, const Step *s)
+{
+	int r;
+
+	/* Both ends are born inside the confinement namespace, where the
+	 * policy already holds and no foreign tool looks, get vpnconf's
+	 * alias there, and only then does the host end move out: a name
+	 * clash in the host namespace fails the move, leaving the foreign
+	 * interface untouched. */
+	r = link_veth_create(ns, s->ifname, s->peer_ifname);
+	if (r < 0)
+		return r;
+	r = link_set_alias(ns, s->ifname, s->alias);
+	if (r >= 0)
+		r = link_set_alias(ns, s->peer_ifname, s->alias);
+	if (r >= 0)
+		r = link_move(ns, s->ifname, c->self, NULL);
+	if (r >= 0)
+		r = addr_add(c->self, s->ifname, &s->prefix);
+	if (r >= 0)
+		r = addr_add(ns, s->peer_ifname, &s->peer_prefix);
+	if (r >= 0)
+		r = link_set_up(ns, s->peer_ifname, true);
+	if (r >= 0)
+		r = link_set_up(c->self, s->ifname, true);
+	if (r < 0)
+		/* Deleting the namespace end removes both ends, wherever the
+		 * host end is by now. */
+		(void)link_delete(ns, s->peer_ifname);
+	return r;
+}
+
+static int tunnel_create(ApplyContext *c, Netns *ns, const Step *s)
+{
+	int r;
+
+	/* Born in the birthplace (where its UDP socket will live) under a
+	 * temporary name, unconfigured and down: no key, no peer, no
+	 * address. It is only configured once inside the namespace. */
+	r = link_wireguard_create(c->birthplace, s->temp_name, s->mtu);
+	if (r < 0)
+		return r;
+	r = link_set_alias(c->birthplace, s->temp_name, s->alias);
+	if (r >= 0)
+		r = link_move(c->birthplace, s->temp_name, ns, s->ifname);
+	if (r < 0) {
+		/* Wherever it ended up, delete it under either name. */
+		if (link_delete(c->birthplace, s->temp_name) < 0) {
+			(void)link_delete(ns, s->temp_name);
+			(void)link_delete(ns, s->ifname);
+		}
+	}
+	return r;
+}
+
+static int file_remove(const char *path)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return negative_errno();
+	/* The per-namespace runtime directory goes with its last file. */
+	(void)rmdir(dirname(dir));
+	return 0;
+}
+
+static int step_run(ApplyContext *c, const Step *s)
+{
+	Netns *n = site_netns(c, s->site);
+	NftSocket *nft;
+	WgSocket *wg;
+	int r;
+
+	if (!n && s->site != SITE_FILES && s->kind != STEP_NETNS_CREATE &&
+	    s->kind != STEP_NETNS_DELETE && s->kind != STEP_PLACEHOLDER_REMOVE)
+		return -ENXIO;
+
+	switch (s->kind) {
+	case STEP_NETNS_CREATE:
+		return netns_create(c->desired->netns_dir, s->namespace, prepare_namespace,
+				    (void *)s, c->ns);
+	case STEP_NETNS_DELETE:
+		r = netns_delete(c->desired->netns_dir, s->namespace);
+		if (r >= 0 && c->ns)
+			*c->ns = netns_free(*c->ns);
+		return r;
+	case STEP_PLACEHOLDER_REMOVE:
+		return netns_remove_placeholder(c->desired->netns_dir, s->namespace);
+	case STEP_SYSCTL_SET:
+		return sysctl_write(n, s->key, s->value);
+	case STEP_NFT_REPLACE:
+		r = netns_nft(n, &nft);
+		return r < 0 ? r : nft_table_replace(nft, s->table);
+	case STEP_NFT_DELETE:
+		r = netns_nft(n, &nft);
+		return r < 0 ? r : nft_table_delete(nft, s->table_name);
+	case STEP_HOSTLINK_CREATE:
+		return hostlink_create(c, *c->ns, s);
+	case STEP_TUNNEL_CREATE:
+		return *c->ns ? tunnel_create(c, *c->ns, s) : -ENXIO;
+	case STEP_TUNNEL_CONFIGURE:
+		r = netns_wg(n, &wg);
+		return r < 0 ? r : wg_set_device(wg, s->wg_change);
+	case STEP_LINK_DELETE:
+		return link_delete(n, s->ifname);
+	case STEP_LINK_UP:
+		return link_set_up(n, s->ifname, true);
+	case STEP_LINK_DOWN:
+		return link_set_up(n, s->ifname, false);
+	case STEP_LINK_MTU:
+		return link_set_mtu(n, s->ifname, s->mtu);
+	case STEP_ADDR_ADD:
+		return addr_add(n, s->ifname, &s->prefix);
+	case STEP_ADDR_DEL:
+		return addr_del(n, s->ifname, &s->prefix);
+	case STEP_ROUTE_ADD:
+		return route_add(n, &s->prefix, s->ifname);
+	case STEP_ROUTE_DEL:
+		if (s->oif > 0)
+			return route_del(n, &s->prefix, s->oif);
+		r = link_ifindex(n, s->ifname);
+		return r < 0 ? r : route_del(n, &s->prefix, r);
+	case STEP_FILE_WRITE:
+		return dns_file_write(s->path, s->content);
+	case STEP_FILE_REMOVE:
+		return file_remove(s->path);
+	case _STEP_KIND_MAX:
+	case _STEP_KIND_INVALID:
+		break;
+	}
+	return -EINVAL;
+}
+
+int step_execute(ApplyContext *c, const Step *s, char **ret_message)
+{
+	int r;
+
+	if (s->conflict) {
+		*ret_message = xstrdup(s->conflict);
+		return -EEXIST;
+	}
+	r = step_run(c, s);
+	if (r < 0) {
+		if (r == -EEXIST && (s->kind == STEP_HOSTLINK_CREATE || s->kind == STEP_TUNNEL_CREATE))
+			*ret_message = xasprintf("%s %s: an interface of that name already exists "
+						 "(not created by vpnconf); refusing to touch it",
+						 s->action, s->object);
+		else if (r == -ENXIO)
+			*ret_message = xasprintf("%s %s: the namespace it belongs to is gone",
+						 s->action, s->object);
+		else
+			*ret_message = xasprintf("%s %s: %s", s->action, s->object, strerror(-r));
+	}
+	return r;
+}
+
+static int journal_begin(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id)
+{
+	_cleanup_free_ char *action = undo ? xasprintf("undo %s", s->action) : NULL;
+	_cleanup_free_ char *inverse = s->inverse ? step_describe(s->inverse) : NULL;
+	StepRecord rec = {
+		.namespace = s->namespace,
+		.object = s->object,
+		.action = action ?: s->action,
+		.before = s->before,
+		.after = s->after,
+		.inverse = inverse,
+	};
+
+	*ret_id = 0;
+	if (!c->journal)
+		return 0;
+	return journal_step_begin(c->journal, c->txn_id, &rec, ret_id);
+}
+
+static int journal_finish(ApplyContext *c, int64_t id, StepStatus status, const char *error)
+{
+	if (!c->journal || id == 0)
+		return 0;
+	return journal_step_finish(c->journal, id, status, error);
+}
+
+/* Journals, runs and reports one step. Returns < 0 only for journal
+ * failures; the step's own result goes to *ret_r. */
+static int run_one(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id, int *ret_r,
+		   char **ret_message)
+{
+	_cleanup_free_ char *message = NULL;
+	int r;
+
+	r = journal_begin(c, s, undo, ret_id);
+	if (r < 0)
+		return r;
+	if (c->hooks && c->hooks->step_started)
+		c->hooks->step_started(s, undo, c->userdata);
+	*ret_r = step_execute(c, s, &message);
+	if (c->hooks && c->hooks->step_finished)
+		c->hooks->step_finished(s, undo, *ret_r, message, c->userdata);
+	r = journal_finish(c, *ret_id, *ret_r < 0 ? STEP_FAILED : STEP_DONE, message);
+	if (r < 0)
+		return r;
+	*ret_message = TAKE_PTR(message);
+	return 0;
+}
+
+int apply_lockdown(ApplyContext *c, const char *ns_name, char **ret_error)
+{
+	_cleanup_(step_freep) Step *s = xcalloc(1, sizeof(*s));
+	_cleanup_free_ char *message = NULL;
+	int64_t id;
+	int r, k;
+
+	s->kind = STEP_NFT_REPLACE;
+	s->site = SITE_NAMESPACE;
+	s->namespace = xstrdup(ns_name);
+	s->object = xasprintf("nft table inet %s", NFT_POLICY_TABLE);
+	s->action = xstrdup("lockdown");
+	s->after = xstrdup("drop everything but loopback");
+	r = nft_lockdown_build(&s->table);
+	if (r < 0)
+		return r;
+	r = run_one(c, s, false, &id, &k, &message);
+	if (r < 0)
+		return r;
+	if (k < 0 && ret_error)
+		*ret_error = TAKE_PTR(message);
+	return k;
+}
+
+static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int64_t *ids,
+		    ApplyResult *res)
+{
+	bool lockdown = false;
+	int r;
+
+	for (size_t j = failed_at; j-- > 0;) {
+		const Step *s = p->steps[j];
+		_cleanup_free_ char *message = NULL;
+		int64_t id;
+		int k;
+
+		if (s->irreversible) {
+			lockdown = true;
+			continue;
+		}
+		if (!s->inverse)
+			continue;
+		r = run_one(c, s->inverse, true, &id, &k, &message);
+		if (r < 0)
+			return r;
+		r = journal_finish(c, ids[j], k < 0 ? STEP_UNDO_FAILED : STEP_UNDONE, message);
+		if (r < 0)
+			return r;
+		if (k < 0)
+			lockdown = true;
+	}
+	res->outcome = APPLY_ROLLED_BACK;
+	if (!lockdown)
+		return 0;
+
+	res->outcome = APPLY_LOCKED_DOWN;
+	if (c->ns && *c->ns) {
+		r = apply_lockdown(c, p->steps[0]->namespace, &res->lockdown_error);
+		if (r < 0 && !res->lockdown_error)
+			res->lockdown_error = xstrdup(strerror(-r));
+	}
+	return 0;
+}
+
+int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *ret)
+{
+	_cleanup_free_ int64_t *ids = xcalloc(p->n ?: 1, sizeof(int64_t));
+	ApplyResult res = {.outcome = APPLY_DONE};
+	int r;
+
+	for (size_t i = 0; i < p->n; i++) {
+		_cleanup_free_ char *message = NULL;
+		int k;
+
+		r = run_one(c, p->steps[i], false, &ids[i], &k, &message);
+		if (r < 0) {
+			apply_result_done(&res);
+			return r;
+		}
+		if (k >= 0) {
+			res.applied++;
+			continue;
+		}
+		res.failed++;
+		if (!res.error)
+			res.error = TAKE_PTR(message);
+		if (!with_rollback) {
+			res.outcome = APPLY_PARTIAL;
+			continue;
+		}
+		r = rollback(c, p, i, ids, &res);
+		if (r < 0) {
+			apply_result_done(&res);
+			return r;
+		}
+		break;
+	}
+	*ret = res;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-namespace resolver files under <runtimeDir>/<namespace>/:
+ * resolv.conf (the configured resolvers, nothing else) and nsswitch.conf
+ * (hosts resolved by files, myhostname and DNS only: no mdns, no
+ * resolve/nscd round trips to host daemons). Confined units get them
+ * bind-mounted over /etc/resolv.conf and /etc/nsswitch.conf.
+ * Rendering is pure; writing is atomic (rename), so a reader never sees a
+ * partial file.
+ */
+#pragma once
+
+#include "desired.h"
+
+typedef enum DnsFile {
+	DNS_FILE_RESOLV_CONF,
+	DNS_FILE_NSSWITCH_CONF,
+	_DNS_FILE_MAX,
+	_DNS_FILE_INVALID = -EINVAL,
+} DnsFile;
+
+const char *dns_file_name(DnsFile f);
+/* <runtime_dir>/<ns>/<file name>, newly allocated. */
+char *dns_file_path(const char *runtime_dir, const char *ns_name, DnsFile f);
+/* The content the file should have, newly allocated. */
+char *dns_file_render(const Namespace *ns, DnsFile f);
+/* Reads the current content; -ENOENT when absent. */
+int dns_file_read(const char *path, char **ret);
+/* Writes content atomically with mode 0644, creating the directory. */
+int dns_file_write(const char *path, const char *content);

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Links through libnl-route-3 (see link.h): namespace snapshots and the
+ * link operations of the reconciler. Every request goes through the
+ * rtnetlink socket cached in the Netns it concerns.
+ */
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+
+#include "link.h"
+#include "nlerr.h"
+
+DEFINE_CLEANUP_FUNC_NAMED(rtnl_link_putp, struct rtnl_link *, rtnl_link_put);
+DEFINE_CLEANUP_FUNC_NAMED(nl_cache_freep, struct nl_cache *, nl_cache_free);
+
+static void link_info_done(LinkInfo *l)
+{
+	free(l->alias);
+	free(l->addrs);
+}
+
+void link_snapshot_done(LinkSnapshot *s)
+{
+	FOREACH_ARRAY(l, s->links, s->n)
+	link_info_done(l);
+	free(s->links);
+	*s = (LinkSnapshot){};
+}
+
+static int link_info_compare(const void *a, const void *b)
+{
+	return strcmp(((const LinkInfo *)a)->name, ((const LinkInfo *)b)->name);
+}
+
+static LinkInfo *snapshot_by_ifindex(LinkSnapshot *s, int ifindex)
+{
+	FOREACH_ARRAY(l, s->links, s->n)
+	if (l->ifindex == ifindex)
+		return l;
+	return NULL;
+}
+
+static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
+{
+	LinkInfo *l = ARRAY_APPEND(s->links, s->n);
+	const char *name = rtnl_link_get_name(link), *kind = rtnl_link_get_type(link),
+		   *alias = rtnl_link_get_ifalias(link);
+
+	snprintf(l->name, sizeof(l->name), "%s", strempty(name));
+	snprintf(l->kind, sizeof(l->kind), "%s", strempty(kind));
+	l->ifindex = rtnl_link_get_ifindex(link);
+	l->up = rtnl_link_get_flags(link) & IFF_UP;
+	l->mtu = rtnl_link_get_mtu(link);
+	l->alias = isempty(alias) ? NULL : xstrdup(alias);
+}
+
+static void snapshot_add_addr(LinkSnapshot *s, struct rtnl_addr *a)
+{
+	struct nl_addr *local = rtnl_addr_get_local(a);
+	LinkInfo *l = snapshot_by_ifindex(s, rtnl_addr_get_ifindex(a));
+	IpPrefix *p;
+	int family;
+
+	if (!l || !local)
+		return;
+	family = nl_addr_get_family(local);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    nl_addr_get_len(local) != ipaddr_len(family))
+		return;
+	p = ARRAY_APPEND(l->addrs, l->n_addrs);
+	p->addr.family = family;
+	memcpy(p->addr.bytes, nl_addr_get_binary_addr(local), ipaddr_len(family));
+	p->prefixlen = (uint8_t)rtnl_addr_get_prefixlen(a);
+}
+
+int link_snapshot(Netns *n, LinkSnapshot *ret)
+{
+	_cleanup_(nl_cache_freep) struct nl_cache *links = NULL, *addrs = NULL;
+	LinkSnapshot s = {};
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+	if (r < 0)
+		return nlerr_to_errno(r);
+	r = rtnl_addr_alloc_cache(sk, &addrs);
+	if (r < 0)
+		return nlerr_to_errno(r);
+
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
+		snapshot_add_link(&s, (struct rtnl_link *)o);
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o))
+		snapshot_add_addr(&s, (struct rtnl_addr *)o);
+	FOREACH_ARRAY(l, s.links, s.n)
+	if (l->n_addrs > 1)
+		qsort(l->addrs, l->n_addrs, sizeof(IpPrefix),
+		      (int (*)(const void *, const void *))ipprefix_compare);
+	if (s.n > 1)
+		qsort(s.links, s.n, sizeof(LinkInfo), link_info_compare);
+	*ret = s;
+	return 0;
+}
+
+const LinkInfo *link_snapshot_find(const LinkSnapshot *s, const char *name)
+{
+	LinkInfo key = {};
+
+	if (!s->n)
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	return bsearch(&key, s->links, s->n, sizeof(LinkInfo), link_info_compare);
+}
+
+char *link_alias(const char *ns_name, const char *role)
+{
+	return xasprintf(LINK_ALIAS_PREFIX "%s:%s", ns_name, role);
+}
+
+bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role)
+{
+	const char *p;
+
+	if (!l->alias)
+		return false;
+	p = startswith(l->alias, LINK_ALIAS_PREFIX);
+	if (!p)
+		return false;
+	p = startswith(p, ns_name);
+	if (!p || *p != ':')
+		return false;
+	return role ? streq(p + 1, role) : true;
+}
+
+static int link_new_change(const char *ifname, struct rtnl_link **ret)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, ifname);
+	*ret = l;
+	return 0;
+}
+
+/* Applies changes to the link called ifname in n with one RTM_NEWLINK. */
+static int link_change(Netns *n, const char *ifname, struct rtnl_link *changes)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_kernel(sk, 0, ifname, &orig);
+	if (r < 0)
+		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
+	r = rtnl_link_change(sk, orig, changes, 0);
+	return nlerr_to_errno(r);
+}
+
+int link_ifindex(Netns *n, const char *ifname)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+	if (r < 0)
+		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
+	return rtnl_link_get_ifindex(l);
+}
+
+int link_veth_create(Netns *n, const char *name, const char *peer)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	l = rtnl_link_veth_alloc();
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_name(rtnl_link_veth_get_peer(l), peer);
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	return nlerr_to_errno(r);
+}
+
+int link_wireguard_create(Netns *n, const char *name, unsigned mtu)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = link_new_change(name, &l);
+	if (r < 0)
+		return r;
+	r = rtnl_link_set_type(l, "wireguard");
+	if (r < 0 && r != -NLE_OPNOTSUPP)
+		return nlerr_to_errno(r);
+	if (mtu > 0)
+		rtnl_link_set_mtu(l, mtu);
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	return nlerr_to_errno(r);
+}
+
+int link_move(Netns *from, const char *ifname, const Netns *to, const char *new_name)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
+	int r;
+
+	r = link_new_change(new_name ?: ifname, &c);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ns_fd(c, to->fd);
+	return link_change(from, ifname, c);
+}
+
+int link_delete(Netns *n, const char *ifname)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = link_new_change(ifname, &l);
+	if (r < 0)
+		return r;
+	r = rtnl_link_delete(sk, l);
+	r = nlerr_to_errno(r);
+	return r == -ENOENT ? -ENODEV : r;
+}
+
+int link_set_up(Netns *n, const char *ifname, bool up)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
+	int r;
+
+	r = link_new_change(ifname, &c);
+	if (r < 0)
+		return r;
+	if (up)
+		rtnl_link_set_flags(c, IFF_UP);
+	else
+		rtnl_link_unset_flags(c, IFF_UP);
+	return link_change(n, ifname, c);
+}
+
+int link_set_mtu(Netns *n, const char *ifname, unsigned mtu)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
+	int r;
+
+	r = link_new_change(ifname, &c);
+	if (r < 0)
+		return r;
+	rtnl_link_set_mtu(c, mtu);
+	return link_change(n, ifname, c);
+}
+
+int link_set_alias(Netns *n, const char *ifname, const char *alias)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
+	int r;
+
+	r = link_new_change(ifname, &c);
+	if (r < 0)
+		return r;
+	rtnl_link_set_ifalias(c, alias);
+	return link_change(n, ifname, c);
+}

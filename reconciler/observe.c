@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Observing one confinement namespace (see observe.h). Every read goes
+ * through the sockets cached in the Netns it concerns.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "dnsfiles.h"
+#include "nft.h"
+#include "observe.h"
+#include "route.h"
+#include "sysctl.h"
+#include "wg.h"
+
+static void birthplace_done(Birthplace *b, bool own_netns)
+{
+	free(b->name);
+	if (own_netns)
+		netns_free(b->netns);
+	link_snapshot_done(&b->links);
+	*b = (Birthplace){};
+}
+
+int observe_context_init(ObserveContext *c, const char *netns_dir, const char *runtime_dir)
+{
+	int r;
+
+	*c = (ObserveContext){.netns_dir = netns_dir, .runtime_dir = runtime_dir};
+	r = netns_open_self(&c->self);
+	if (r < 0)
+		return r;
+	c->self_place.netns = c->self;
+	return 0;
+}
+
+void observe_context_done(ObserveContext *c)
+{
+	birthplace_done(&c->self_place, false);
+	FOREACH_ARRAY(b, c->places, c->n_places)
+	birthplace_done(b, true);
+	free(c->places);
+	netns_free(c->self);
+	*c = (ObserveContext){};
+}
+
+static int birthplace_links(Birthplace *b)
+{
+	int r;
+
+	if (b->links_valid)
+		return 0;
+	r = link_snapshot(b->netns, &b->links);
+	if (r < 0)
+		return r;
+	b->links_valid = true;
+	return 0;
+}
+
+int observe_birthplace(ObserveContext *c, const char *socket_namespace, Birthplace **ret)
+{
+	Birthplace *b = NULL;
+	Netns *n = NULL;
+	int r;
+
+	if (!socket_namespace || streq(socket_namespace, "init"))
+		b = &c->self_place;
+	else {
+		FOREACH_ARRAY(i, c->places, c->n_places)
+		if (streq(i->name, socket_namespace))
+			b = i;
+		if (!b) {
+			r = netns_open(c->netns_dir, socket_namespace, &n);
+			if (r < 0)
+				return r == -ENOMEDIUM || r == -ENOTTY ? -ENOENT : r;
+			b = ARRAY_APPEND(c->places, c->n_places);
+			b->name = xstrdup(socket_namespace);
+			b->netns = n;
+		}
+	}
+	r = birthplace_links(b);
+	if (r < 0)
+		return r;
+	*ret = b;
+	return 0;
+}
+
+static int read_optional(const char *path, char **ret)
+{
+	int r = read_full_file(path, 64 * 1024, ret, NULL);
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	return r;
+}
+
+static int observe_inside(Netns *n, const char *name, const Namespace *ns, Observed *o)
+{
+	NftSocket *nft;
+	int r;
+
+	r = link_snapshot(n, &o->links);
+	if (r < 0)
+		return r;
+	r = sysctl_read_int(n, "net/ipv6/conf/all/disable_ipv6", &o->disable_ipv6_all);
+	if (r == -ENOENT)
+		o->disable_ipv6_all = -1;
+	else if (r < 0)
+		return r;
+	r = sysctl_read_int(n, "net/ipv6/conf/default/disable_ipv6", &o->disable_ipv6_default);
+	if (r == -ENOENT)
+		o->disable_ipv6_default = -1;
+	else if (r < 0)
+		return r;
+
+	r = netns_nft(n, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_observe(nft, NFT_POLICY_TABLE, &o->table);
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	r = route_list(n, &o->routes, &o->n_routes);
+	if (r < 0)
+		return r;
+
+	if (ns && ns->wg.managed) {
+		const LinkInfo *t = link_snapshot_find(&o->links, ns->wg.ifname);
+		WgSocket *wg;
+
+		if (t && streq(t->kind, "wireguard") && link_is_ours(t, name, LINK_ROLE_TUNNEL)) {
+			r = netns_wg(n, &wg);
+			if (r < 0)
+				return r;
+			r = wg_get_device(wg, ns->wg.ifname, &o->wg);
+			if (r < 0 && r != -ENODEV)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int observe_birthplace_objects(ObserveContext *c, const char *name, const Namespace *ns,
+				      Observed *o)
+{
+	_cleanup_free_ char *pin_name = nft_pin_table_name(name);
+	char temp[IFNAMSIZ];
+	Birthplace *b;
+	NftSocket *nft;
+	const LinkInfo *orphan;
+	int r;
+
+	r = observe_birthplace(c, ns ? ns->wg.socket_namespace : NULL, &b);
+	if (r == -ENOENT) {
+		o->birthplace_present = false;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	o->birthplace_present = true;
+
+	tunnel_temp_name(name, temp);
+	orphan = link_snapshot_find(&b->links, temp);
+	if (orphan && streq(orphan->kind, "wireguard"))
+		o->tunnel_orphan = orphan;
+
+	r = netns_nft(b->netns, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_observe(nft, pin_name, &o->pin_table);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return 0;
+}
+
+static void netns_id_format(const Netns *n, char **ret)
+{
+	*ret = xasprintf("%lu:%lu", (unsigned long)n->dev, (unsigned long)n->ino);
+}
+
+int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, Observed *ret,
+		      Netns **ret_netns)
+{
+	_cleanup_(netns_freep) Netns *n = NULL;
+	_cleanup_free_ char *marker_path = netns_marker_path(c->runtime_dir, name);
+	Observed o = {.name = xstrdup(name), .disable_ipv6_all = -1, .disable_ipv6_default = -1};
+	char host_if[IFNAMSIZ];
+	int r;
+
+	r = netns_open(c->netns_dir, name, &n);
+	switch (r) {
+	case 0:
+		o.netns_state = NETNS_PRESENT;
+		break;
+	case -ENOENT:
+		o.netns_state = NETNS_ABSENT;
+		break;
+	case -ENOMEDIUM:
+		o.netns_state = NETNS_PLACEHOLDER;
+		break;
+	case -ENOTTY:
+		o.netns_state = NETNS_NOT_NETNS;
+		break;
+	default:
+		goto fail;
+	}
+
+	r = read_optional(marker_path, &o.marker);
+	if (r < 0)
+		goto fail;
+
+	if (n) {
+		_cleanup_free_ char *expected = NULL;
+
+		netns_id_format(n, &o.netns_id);
+		expected = xasprintf("%s\n", o.netns_id);
+		r = observe_inside(n, name, ns, &o);
+		if (r < 0)
+			goto fail;
+		o.owned = streq_ptr(o.marker, expected) ||
+			  (o.table && (nft_table_kind(o.table) == NFT_TABLE_POLICY ||
+				       nft_table_kind(o.table) == NFT_TABLE_LOCKDOWN));
+	}
+
+	if (ns)
+		snprintf(host_if, sizeof(host_if), "%s", ns->host_if);
+	else
+		derive_host_if(name, host_if);
+	r = birthplace_links(&c->self_place);
+	if (r < 0)
+		goto fail;
+	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
+
+	r = observe_birthplace_objects(c, name, ns, &o);
+	if (r < 0)
+		goto fail;
+
+	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++) {
+		_cleanup_free_ char *path = dns_file_path(c->runtime_dir, name, f);
+		r = read_optional(path, &o.files[f]);
+		if (r < 0)
+			goto fail;
+	}
+
+	*ret = o;
+	if (ret_netns)
+		*ret_netns = TAKE_PTR(n);
+	return 0;
+fail:
+	observed_done(&o);
+	return r;
+}
+
+int observe_owned_names(const char *runtime_dir, char ***ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	DIR *d = opendir(runtime_dir);
+	struct dirent *de;
+
+	if (!d) {
+		if (errno == ENOENT) {
+			*ret = NULL;
+			return 0;
+		}
+		return negative_errno();
+	}
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *marker = NULL;
+		struct stat st;
+
+		if (de->d_name[0] == '.' || !namespace_name_is_valid(de->d_name))
+			continue;
+		marker = xasprintf("%s/%s/netns-id", runtime_dir, de->d_name);
+		if (stat(marker, &st) == 0)
+			strv_push(&names, de->d_name);
+	}
+	closedir(d);
+	strv_sort(names);
+	*ret = TAKE_PTR(names);
+	return 0;
+}

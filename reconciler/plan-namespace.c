@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan_namespace(): the diff of one confinement namespace, as an ordered
+ * list of steps with inverses. Pure: it reads the desired namespace, the
+ * desired WireGuard device and the observed state, and builds steps.
+ * The order of the sections below is the fail-closed order of plan.h.
+ */
+#include <assert.h>
+#include <stdio.h>
+
+#include "nft.h"
+#include "plan-internal.h"
+#include "wg.h"
+
+#define SYSCTL_DISABLE_IPV6_ALL "net/ipv6/conf/all/disable_ipv6"
+#define SYSCTL_DISABLE_IPV6_DEFAULT "net/ipv6/conf/default/disable_ipv6"
+
+typedef struct Planner {
+	const PlanInput *in;
+	const Namespace *ns;
+	const Observed *have;
+	bool fresh; /* the plan creates the namespace: nothing inside exists yet */
+	Plan *plan;
+} Planner;
+
+static Step *add(Planner *p, Step *s)
+{
+	plan_append(p->plan, s);
+	return s;
+}
+
+static Step *conflict(Planner *p, Step *s, const char *fmt, ...) _printf_(3, 4);
+static Step *conflict(Planner *p, Step *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	s->conflict = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_push(&s->reasons, s->conflict);
+	return add(p, s);
+}
+
+static const char *prefix_str(const IpPrefix *x, char buf[static IPPREFIX_STRLEN])
+{
+	return ipprefix_to_string(x, buf);
+}
+
+static bool ipv6_link_local(const IpPrefix *a)
+{
+	return a->addr.family == AF_INET6 && a->addr.bytes[0] == 0xfe &&
+	       (a->addr.bytes[1] & 0xc0) == 0x80;
+}
+
+static bool prefix_in(const IpPrefix *x, const IpPrefix *list, size_t n)
+{
+	FOREACH_ARRAY(i, list, n)
+	if (i->prefixlen == x->prefixlen && ipaddr_equal(&i->addr, &x->addr))
+		return true;
+	return false;
+}
+
+/* 1. The namespace. */
+
+static char **creation_sysctls(const Namespace *ns)
+{
+	const char *v = ns->ipv6_mode == IPV6_MODE_DISABLE ? "1" : "0";
+	char **l = NULL;
+
+	strv_pushf(&l, "%s=%s", SYSCTL_DISABLE_IPV6_ALL, v);
+	strv_pushf(&l, "%s=%s", SYSCTL_DISABLE_IPV6_DEFAULT, v);
+	return l;
+}
+
+static int plan_netns(Planner *p)
+{
+	const char *name = p->ns->name;
+	const Observed *h = p->have;
+	Step *s;
+	int r;
+
+	switch (h->netns_state) {
+	case NETNS_PRESENT:
+		if (!h->owned) {
+			s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
+			conflict(p, s,
+				 "a network namespace named %s exists and was not created by vpnconf; "
+				 "refusing to touch it",
+				 name);
+		}
+		return 0;
+	case NETNS_NOT_NETNS:
+		s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
+		conflict(p, s, "%s/%s exists and is not a network namespace; refusing to touch it",
+			 p->in->desired->netns_dir, name);
+		return 0;
+	case NETNS_PLACEHOLDER:
+		s = step_new(STEP_PLACEHOLDER_REMOVE, SITE_HOST, name, "remove",
+			     "namespace placeholder %s", name);
+		strv_push(&s->reasons, "empty placeholder left by an interrupted creation");
+		add(p, s);
+		break;
+	case NETNS_ABSENT:
+		break;
+	case _NETNS_STATE_MAX:
+	case _NETNS_STATE_INVALID:
+		return -EINVAL;
+	}
+
+	s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
+	r = nft_policy_build(p->ns, &s->table);
+	if (r < 0) {
+		step_free(s);
+		return r;
+	}
+	s->sysctls = creation_sysctls(p->ns);
+	s->path = netns_marker_path(p->in->desired->runtime_dir, name);
+	s->after = nft_table_summary(s->table);
+	strv_push(&s->reasons, "namespace absent");
+	s->inverse = step_new(STEP_NETNS_DELETE, SITE_HOST, name, "delete", "namespace %s", name);
+	add(p, s);
+	p->fresh = true;
+	return 0;
+}
+
+/* 2. vpnconf's links that are no longer wanted, and foreign ones (noted). */
+
+static bool link_wanted(const Namespace *ns, const LinkInfo *l)
+{
+	if (link_is_ours(l, ns->name, LINK_ROLE_HOSTLINK))
+		return ns->host_link && streq(l->name, ns->ns_if);
+	if (link_is_ours(l, ns->name, LINK_ROLE_TUNNEL))
+		return ns->wg.managed && streq(l->name, ns->wg.ifname);
+	return false;
+}
+
+static void plan_stale_links(Planner *p)
+{
+	const Namespace *ns = p->ns;
+
+	if (p->fresh)
+		return;
+	FOREACH_ARRAY(l, p->have->links.links, p->have->links.n)
+	{
+		Step *s;
+
+		if (streq(l->name, "lo"))
+			continue;
+		if (!link_is_ours(l, ns->name, NULL)) {
+			if (!streq(l->name, ns->wg.ifname) && !streq(l->name, ns->ns_if))
+				strv_pushf(&p->plan->notes,
+					   "interface %s in namespace %s was not created by vpnconf "
+					   "(left alone; the policy gives it no path out)",
+					   l->name, ns->name);
+			continue;
+		}
+		if (link_wanted(ns, l))
+			continue;
+		s = step_link_delete(ns->name, SITE_NAMESPACE, l->name, "no longer wanted");
+		/* Re-creating a removed link during a rollback would need its
+		 * whole configuration; a rollback past this point locks down. */
+		s->irreversible = true;
+		add(p, s);
+	}
+}
+
+/* 3. Sysctls and the policy table. */
+
+static void plan_sysctl(Planner *p, const char *key, int have, const char *want)
+{
+	_cleanup_free_ char *dotted = xstrdup(key);
+	Step *s;
+
+	if (have < 0) {
+		/* No IPv6 in this kernel: "disable" holds by construction. */
+		if (streq(want, "0"))
+			strv_pushf(&p->plan->notes, "%s: IPv6 is not available in this kernel",
+				   p->ns->name);
+		return;
+	}
+	if ((have != 0) == streq(want, "1"))
+		return;
+	for (char *c = dotted; *c; c++)
+		if (*c == '/')
+			*c = '.';
+	s = step_new(STEP_SYSCTL_SET, SITE_NAMESPACE, p->ns->name, "set", "sysctl %s", dotted);
+	s->key = xstrdup(key);
+	s->value = xstrdup(want);
+	s->before = xasprintf("%d", have);
+	s->after = xstrdup(want);
+	strv_pushf(&s->reasons, "%s is %d, want %s", dotted, have, want);
+	s->inverse = step_new(STEP_SYSCTL_SET, SITE_NAMESPACE, p->ns->name, "set", "sysctl %s",
+			      dotted);
+	s->inverse->key = xstrdup(key);
+	s->inverse->value = xasprintf("%d", have);
+	add(p, s);
+}
+
+static Step *nft_replace_step(const char *ns, StepSite site, NftTable *want)
+{
+	Step *s = step_new(STEP_NFT_REPLACE, site, ns, "replace", "nft table inet %s",
+			   nft_table_name(want));
+	s->table = want;
+	s->after = nft_table_summary(want);
+	return s;
+}
+
+static int plan_policy(Planner *p)
+{
+	const Observed *h = p->have;
+	_cleanup_strv_free_ char **diffs = NULL;
+	NftTable *want = NULL;
+	Step *s;
+	int r;
+
+	if (p->fresh)
+		return 0;
+	const char *v = p->ns->ipv6_mode == IPV6_MODE_DISABLE ? "1" : "0";
+	plan_sysctl(p, SYSCTL_DISABLE_IPV6_ALL, h->disable_ipv6_all, v);
+	plan_sysctl(p, SYSCTL_DISABLE_IPV6_DEFAULT, h->disable_ipv6_default, v);
+
+	r = nft_policy_build(p->ns, &want);
+	if (r < 0)
+		return r;
+	if (h->table) {
+		r = nft_table_diff(want, h->table, &diffs);
+		if (r < 0) {
+			nft_table_free(want);
+			return r;
+		}
+		if (r == 0) {
+			nft_table_free(want);
+			return 0;
+		}
+	} else
+		strv_push(&diffs, "policy table absent");
+
+	s = nft_replace_step(p->ns->name, SITE_NAMESPACE, want);
+	s->reasons = TAKE_PTR(diffs);
+	if (h->table) {
+		s->before = nft_table_summary(h->table);
+		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE,
+					      nft_table_ref(h->table));
+	} else {
+		/* Never undo towards "no policy": the inverse locks down. */
+		NftTable *lock = NULL;
+		r = nft_lockdown_build(&lock);
+		if (r < 0) {
+			step_free(s);
+			return r;
+		}
+		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE, lock);
+	}
+	add(p, s);
+	return 0;
+}
+
+/* 4. Endpoint pinning in the tunnel's birthplace. */
+
+static int plan_pinning(Planner *p)
+{
+	const Observed *h = p->have;
+	const Namespace *ns = p->ns;
+	_cleanup_strv_free_ char **diffs = NULL;
+	NftTable *want = NULL;
+	Step *s;
+	int r;
+
+	if (!ns->wg.pinning_enable) {
+		if (!h->pin_table)
+			return 0;
+		s = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, ns->name, "delete",
+			     "nft table inet %s", nft_table_name(h->pin_table));
+		s->table_name = xstrdup(nft_table_name(h->pin_table));
+		s->before = nft_table_summary(h->pin_table);
+		strv_push(&s->reasons, "endpoint pinning disabled");
+		s->inverse = nft_replace_step(ns->name, SITE_BIRTHPLACE, nft_table_ref(h->pin_table));
+		add(p, s);
+		return 0;
+	}
+	if (!h->birthplace_present) {
+		_cleanup_free_ char *name = nft_pin_table_name(ns->name);
+		s = step_new(STEP_NFT_REPLACE, SITE_BIRTHPLACE, ns->name, "replace",
+			     "nft table inet %s", name);
+		conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
+		return 0;
+	}
+
+	r = nft_pin_build(ns, &want);
+	if (r < 0)
+		return r;
+	if (h->pin_table) {
+		r = nft_table_diff(want, h->pin_table, &diffs);
+		if (r <= 0) {
+			nft_table_free(want);
+			return r;
+		}
+	} else
+		strv_push(&diffs, "endpoint pinning table absent");
+
+	s = nft_replace_step(ns->name, SITE_BIRTHPLACE, want);
+	s->reasons = TAKE_PTR(diffs);
+	if (h->pin_table) {
+		s->before = nft_table_summary(h->pin_table);
+		s->inverse = nft_replace_step(ns->name, SITE_BIRTHPLACE, nft_table_ref(h->pin_table));
+	} else {
+		s->inverse = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, ns->name, "delete",
+				      "nft table inet %s", nft_table_name(want));
+		s->inverse->table_name = xstrdup(nft_table_name(want));
+	}
+	add(p, s);
+	return 0;
+}
+
+/* Addresses and state of one existing link. */
+
+static Step *addr_step(const Planner *p, StepKind kind, StepSite site, const char *ifname,
+		       const IpPrefix *a)
+{
+	char buf[IPPREFIX_STRLEN];
+	Step *s = step_new(kind, site, p->ns->name, kind == STEP_ADDR_ADD ? "add" : "delete",
+			   "address %s on %s", prefix_str(a, buf), ifname);
+
+	s->ifname = xstrdup(ifname);
+	s->prefix = *a;
+	return s;
+}
+
+static void plan_link_addrs(Planner *p, StepSite site, const LinkInfo *l, const IpPrefix *want,
+			    size_t n_want)
+{
+	char buf[IPPREFIX_STRLEN];
+	Step *s;
+
+	FOREACH_ARRAY(a, want, n_want)
+	{
+		if (prefix_in(a, l->addrs, l->n_addrs))
+			continue;
+		s = addr_step(p, STEP_ADDR_ADD, site, l->name, a);
+		strv_pushf(&s->reasons, "address %s missing on %s", prefix_str(a, buf), l->name);
+		s->inverse = addr_step(p, STEP_ADDR_DEL, site, l->name, a);
+		add(p, s);
+	}
+	FOREACH_ARRAY(a, l->addrs, l->n_addrs)
+	{
+		/* The kernel adds IPv6 link-local addresses by itself. */
+		if (ipv6_link_local(a) || prefix_in(a, want, n_want))
+			continue;
+		s = addr_step(p, STEP_ADDR_DEL, site, l->name, a);
+		strv_pushf(&s->reasons, "unexpected address %s on %s", prefix_str(a, buf),
+			   l->name);
+		s->inverse = addr_step(p, STEP_ADDR_ADD, site, l->name, a);
+		add(p, s);
+	}
+}
+
+static Step *link_state_step(const Planner *p, StepKind kind, StepSite site, const char *ifname)
+{
+	Step *s = step_new(kind, site, p->ns->name, kind == STEP_LINK_UP ? "up" : "down", "link %s",
+			   ifname);
+	s->ifname = xstrdup(ifname);
+	return s;
+}
+
+static void plan_link_up(Planner *p, StepSite site, const LinkInfo *l)
+{
+	Step *s;
+
+	if (l->up)
+		return;
+	s = link_state_step(p, STEP_LINK_UP, site, l->name);
+	strv_pushf(&s->reasons, "link %s is down", l->name);
+	s->before = xstrdup("down");
+	s->after = xstrdup("up");
+	s->inverse = link_state_step(p, STEP_LINK_DOWN, site, l->name);
+	add(p, s);
+}
+
+/* 5a. The host link. */
+
+static void host_link_prefixes(const Namespace *ns, IpPrefix *host, IpPrefix *nsside)
+{
+	*host = (IpPrefix){.addr = {.family = AF_INET, .in = ns->host_link_host_addr},
+			   .prefixlen = 30};
+	*nsside = (IpPrefix){.addr = {.family = AF_INET, .in = ns->host_link_ns_addr},
+			     .prefixlen = 30};
+}
+
+static void plan_host_link_create(Planner *p, const char *why)
+{
+	const Namespace *ns = p->ns;
+	char b1[IPPREFIX_STRLEN], b2[IPPREFIX_STRLEN];
+	Step *s;
+
+	s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s", ns->host_if);
+	s->ifname = xstrdup(ns->host_if);
+	s->peer_ifname = xstrdup(ns->ns_if);
+	s->alias = link_alias(ns->name, LINK_ROLE_HOSTLINK);
+	host_link_prefixes(ns, &s->prefix, &s->peer_prefix);
+	s->after = xasprintf("veth %s %s <-> %s %s", ns->host_if, prefix_str(&s->prefix, b1),
+			     ns->ns_if, prefix_str(&s->peer_prefix, b2));
+	strv_push(&s->reasons, why);
+	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->ns_if, NULL);
+	add(p, s);
+}
+
+static void plan_host_link(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	const LinkInfo *host = p->have->host_link, *nsl;
+	IpPrefix ha, na;
+	Step *s;
+
+	if (!ns->host_link)
+		return;
+	nsl = p->fresh ? NULL : link_snapshot_find(&p->have->links, ns->ns_if);
+
+	if (host && !link_is_ours(host, ns->name, LINK_ROLE_HOSTLINK)) {
+		s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s",
+			     ns->host_if);
+		conflict(p, s,
+			 "interface %s exists in the host namespace and was not created by "
+			 "vpnconf; refusing to touch it",
+			 ns->host_if);
+		return;
+	}
+	if (nsl && !link_is_ours(nsl, ns->name, LINK_ROLE_HOSTLINK)) {
+		s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s",
+			     ns->host_if);
+		conflict(p, s,
+			 "interface %s exists in namespace %s and was not created by vpnconf; "
+			 "refusing to touch it",
+			 ns->ns_if, ns->name);
+		return;
+	}
+	if (!host || !nsl) {
+		/* Either end alone is a broken pair: remove it, then make a
+		 * fresh one. */
+		if (host)
+			add(p, step_link_delete(ns->name, SITE_HOST, host->name,
+						"host link without its namespace end"));
+		if (nsl)
+			add(p, step_link_delete(ns->name, SITE_NAMESPACE, nsl->name,
+						"host link without its host end"));
+		plan_host_link_create(p, host || nsl ? "host link broken" : "host link absent");
+		return;
+	}
+
+	host_link_prefixes(ns, &ha, &na);
+	plan_link_addrs(p, SITE_HOST, host, &ha, 1);
+	plan_link_addrs(p, SITE_NAMESPACE, nsl, &na, 1);
+	plan_link_up(p, SITE_HOST, host);
+	plan_link_up(p, SITE_NAMESPACE, nsl);
+}
+
+/* 5b. The managed tunnel and its routes. */
+
+static void want_routes(const Namespace *ns, IpPrefix **ret, size_t *ret_n)
+{
+	IpPrefix *routes = NULL;
+	size_t n = 0;
+
+	if (ns->wg.managed && ns->wg.allowed_ips_as_routes)
+		FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
+	FOREACH_ARRAY(a, peer->allowed_ips, peer->n_allowed_ips)
+	if (!prefix_in(a, routes, n))
+		*ARRAY_APPEND(routes, n) = *a;
+	*ret = routes;
+	*ret_n = n;
+}
+
+static Step *route_step(const Planner *p, StepKind kind, const IpPrefix *dst, const char *ifname,
+			int oif)
+{
+	char buf[IPPREFIX_STRLEN];
+	Step *s = step_new(kind, SITE_NAMESPACE, p->ns->name, kind == STEP_ROUTE_ADD ? "add" : "delete",
+			   "route %s", prefix_str(dst, buf));
+
+	s->prefix = *dst;
+	s->ifname = ifname ? xstrdup(ifname) : NULL;
+	s->oif = oif;
+	return s;
+}
+
+static void plan_routes(Planner *p, const LinkInfo *tunnel)
+{
+	const Namespace *ns = p->ns;
+	_cleanup_free_ IpPrefix *want = NULL;
+	char buf[IPPREFIX_STRLEN];
+	size_t n_want;
+	Step *s;
+
+	want_routes(ns, &want, &n_want);
+	if (!p->fresh)
+		FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
+		{
+			if (tunnel && r->oif == tunnel->ifindex && prefix_in(&r->dst, want, n_want))
+				continue;
+			s = route_step(p, STEP_ROUTE_DEL, &r->dst, NULL, r->oif);
+			strv_pushf(&s->reasons, "unexpected route %s", prefix_str(&r->dst, buf));
+			if (tunnel && r->oif == tunnel->ifindex)
+				s->inverse = route_step(p, STEP_ROUTE_ADD, &r->dst, tunnel->name, 0);
+			add(p, s);
+		}
+	FOREACH_ARRAY(a, want, n_want)
+	{
+		bool found = false;
+
+		if (tunnel && !p->fresh)
+			FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
+		if (r->oif == tunnel->ifindex && r->dst.prefixlen == a->prefixlen &&
+		    ipaddr_equal(&r->dst.addr, &a->addr))
+			found = true;
+		if (found)
+			continue;
+		s = route_step(p, STEP_ROUTE_ADD, a, ns->wg.ifname, 0);
+		strv_pushf(&s->reasons, "route %s via %s missing", prefix_str(a, buf), ns->wg.ifname);
+		s->after = xasprintf("dev %s proto vpnconf", ns->wg.ifname);
+		s->inverse = route_step(p, STEP_ROUTE_DEL, a, ns->wg.ifname, 0);
+		add(p, s);
+	}
+}
+
+static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
+{
+	_cleanup_strv_free_ char **diffs = NULL;
+	WgDevice *change = NULL, *undo = NULL;
+	Step *s;
+	int r;
+
+	r = wg_diff(p->in->want_wg, have, &diffs, &change);
+	if (r < 0)
+		return r;
+	*ret = NULL;
+	if (!change)
+		return 0;
+	s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name, "configure",
+		     "wireguard %s", p->ns->wg.ifname);
+	s->ifname = xstrdup(p->ns->wg.ifname);
+	s->wg_change = change;
+	s->reasons = TAKE_PTR(diffs);
+	s->after = xasprintf("%zu peer(s)", p->in->want_wg->n_peers);
+	if (have) {
+		_cleanup_strv_free_ char **ignored = NULL;
+
+		s->before = xasprintf("%zu peer(s)", have->n_peers);
+		r = wg_diff(have, p->in->want_wg, &ignored, &undo);
+		if (r < 0) {
+			step_free(s);
+			return r;
+		}
+		if (undo) {
+			s->inverse = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name,
+					      "configure", "wireguard %s", p->ns->wg.ifname);
+			s->inverse->ifname = xstrdup(p->ns->wg.ifname);
+			s->inverse->wg_change = undo;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+static int plan_tunnel_create(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	char temp[IFNAMSIZ];
+	Step *s;
+	int r;
+
+	tunnel_temp_name(ns->name, temp);
+	s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+		     ns->wg.ifname);
+	s->temp_name = xstrdup(temp);
+	s->ifname = xstrdup(ns->wg.ifname);
+	s->alias = link_alias(ns->name, LINK_ROLE_TUNNEL);
+	s->mtu = ns->wg.mtu;
+	s->after = xasprintf("wireguard, born in %s", ns->wg.socket_namespace ?: "init");
+	strv_push(&s->reasons, "tunnel absent");
+	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->wg.ifname, NULL);
+	add(p, s);
+
+	r = tunnel_configure_step(p, NULL, &s);
+	if (r < 0)
+		return r;
+	if (s)
+		add(p, s);
+	FOREACH_ARRAY(a, ns->wg.addresses, ns->wg.n_addresses)
+	{
+		s = addr_step(p, STEP_ADDR_ADD, SITE_NAMESPACE, ns->wg.ifname, a);
+		add(p, s);
+	}
+	s = link_state_step(p, STEP_LINK_UP, SITE_NAMESPACE, ns->wg.ifname);
+	add(p, s);
+	plan_routes(p, NULL);
+	return 0;
+}
+
+static int plan_tunnel(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	const LinkInfo *t;
+	Step *s;
+	int r;
+
+	if (!ns->wg.managed) {
+		plan_routes(p, NULL);
+		return 0;
+	}
+	if (p->have->tunnel_orphan) {
+		s = step_link_delete(ns->name, SITE_BIRTHPLACE, p->have->tunnel_orphan->name,
+				     "temporary tunnel link left by an interrupted run");
+		add(p, s);
+	}
+	if (!p->have->birthplace_present) {
+		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+			     ns->wg.ifname);
+		conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
+		return 0;
+	}
+
+	t = p->fresh ? NULL : link_snapshot_find(&p->have->links, ns->wg.ifname);
+	if (!t)
+		return plan_tunnel_create(p);
+	if (!link_is_ours(t, ns->name, LINK_ROLE_TUNNEL) || !streq(t->kind, "wireguard")) {
+		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+			     ns->wg.ifname);
+		conflict(p, s,
+			 "interface %s in namespace %s was not created by vpnconf; refusing to "
+			 "touch it",
+			 ns->wg.ifname, ns->name);
+		return 0;
+	}
+
+	r = tunnel_configure_step(p, p->have->wg, &s);
+	if (r < 0)
+		return r;
+	if (s)
+		add(p, s);
+	if (ns->wg.mtu && t->mtu != ns->wg.mtu) {
+		s = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s", t->name);
+		s->ifname = xstrdup(t->name);
+		s->mtu = ns->wg.mtu;
+		s->before = xasprintf("%u", t->mtu);
+		s->after = xasprintf("%u", ns->wg.mtu);
+		strv_pushf(&s->reasons, "mtu of %s is %u, want %u", t->name, t->mtu, ns->wg.mtu);
+		s->inverse = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s",
+				      t->name);
+		s->inverse->ifname = xstrdup(t->name);
+		s->inverse->mtu = t->mtu;
+		add(p, s);
+	}
+	plan_link_addrs(p, SITE_NAMESPACE, t, ns->wg.addresses, ns->wg.n_addresses);
+	plan_link_up(p, SITE_NAMESPACE, t);
+	plan_routes(p, t);
+	return 0;
+}
+
+/* 6. Files. */
+
+static void plan_file(Planner *p, const char *path, const char *have, char *want, const char *what)
+{
+	Step *s;
+
+	if (have && streq(have, want)) {
+		free(want);
+		return;
+	}
+	s = step_new(STEP_FILE_WRITE, SITE_FILES, p->ns->name, "write", "file %s", path);
+	s->path = xstrdup(path);
+	s->content = want;
+	s->before = have ? xasprintf("%zu bytes", strlen(have)) : NULL;
+	s->after = xasprintf("%zu bytes", strlen(want));
+	strv_pushf(&s->reasons, "%s %s", what, have ? "differs" : "absent");
+	if (have) {
+		s->inverse = step_new(STEP_FILE_WRITE, SITE_FILES, p->ns->name, "write", "file %s",
+				      path);
+		s->inverse->path = xstrdup(path);
+		s->inverse->content = xstrdup(have);
+	} else
+		s->inverse = step_file_remove(p->ns->name, path);
+	add(p, s);
+}
+
+static void plan_files(Planner *p)
+{
+	const char *rt = p->in->desired->runtime_dir;
+
+	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++) {
+		_cleanup_free_ char *path = dns_file_path(rt, p->ns->name, f);
+		plan_file(p, path, p->fresh ? NULL : p->have->files[f], dns_file_render(p->ns, f),
+			  dns_file_name(f));
+	}
+	if (!p->fresh && p->have->netns_id) {
+		_cleanup_free_ char *path = netns_marker_path(rt, p->ns->name);
+		plan_file(p, path, p->have->marker, xasprintf("%s\n", p->have->netns_id),
+			  "ownership marker");
+	}
+}
+
+int plan_namespace(const PlanInput *in, const Observed *have, Plan *ret)
+{
+	Plan plan = {};
+	Planner p = {.in = in, .ns = in->ns, .have = have, .plan = &plan};
+	int r;
+
+	assert(!in->ns->wg.managed || in->want_wg);
+
+	r = plan_netns(&p);
+	if (r < 0)
+		goto fail;
+	if (plan.n > 0 && plan.steps[plan.n - 1]->conflict)
+		goto done; /* nothing else can be planned for a foreign namespace */
+	plan_stale_links(&p);
+	r = plan_policy(&p);
+	if (r < 0)
+		goto fail;
+	r = plan_pinning(&p);
+	if (r < 0)
+		goto fail;
+	plan_host_link(&p);
+	r = plan_tunnel(&p);
+	if (r < 0)
+		goto fail;
+	plan_files(&p);
+done:
+	*ret = plan;
+	return 0;
+fail:
+	plan_done(&plan);
+	return r;
+}

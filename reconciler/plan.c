@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plan infrastructure (see plan.h): step construction, descriptions,
+ * ownership, and the teardown plan. The convergence plan of a namespace
+ * is in plan-namespace.c.
+ *
+ * Arguments each step kind uses:
+ *   NETNS_CREATE       namespace; table (the policy), sysctls, path (marker file)
+ *   NETNS_DELETE       namespace
+ *   PLACEHOLDER_REMOVE namespace
+ *   SYSCTL_SET         key, value
+ *   NFT_REPLACE        table (site: namespace policy, or birthplace pinning)
+ *   NFT_DELETE         table_name
+ *   HOSTLINK_CREATE    ifname (host end), peer_ifname (namespace end), alias,
+ *                      prefix (host address), peer_prefix (namespace address)
+ *   TUNNEL_CREATE      temp_name (in the birthplace), ifname (in the namespace), alias, mtu
+ *   TUNNEL_CONFIGURE   ifname, wg_change
+ *   LINK_DELETE/UP/DOWN ifname; LINK_MTU ifname, mtu
+ *   ADDR_ADD/DEL       ifname, prefix
+ *   ROUTE_ADD          ifname, prefix; ROUTE_DEL prefix, oif
+ *   FILE_WRITE         path, content; FILE_REMOVE path
+ */
+#include <stdio.h>
+
+#include "nft.h"
+#include "plan-internal.h"
+#include "sha256.h"
+#include "wg.h"
+
+static const char *const step_kind_names[_STEP_KIND_MAX] = {
+	[STEP_NETNS_CREATE] = "netns-create",
+	[STEP_NETNS_DELETE] = "netns-delete",
+	[STEP_PLACEHOLDER_REMOVE] = "placeholder-remove",
+	[STEP_SYSCTL_SET] = "sysctl-set",
+	[STEP_NFT_REPLACE] = "nft-replace",
+	[STEP_NFT_DELETE] = "nft-delete",
+	[STEP_HOSTLINK_CREATE] = "hostlink-create",
+	[STEP_TUNNEL_CREATE] = "tunnel-create",
+	[STEP_TUNNEL_CONFIGURE] = "tunnel-configure",
+	[STEP_LINK_DELETE] = "link-delete",
+	[STEP_LINK_UP] = "link-up",
+	[STEP_LINK_DOWN] = "link-down",
+	[STEP_LINK_MTU] = "link-mtu",
+	[STEP_ADDR_ADD] = "addr-add",
+	[STEP_ADDR_DEL] = "addr-del",
+	[STEP_ROUTE_ADD] = "route-add",
+	[STEP_ROUTE_DEL] = "route-del",
+	[STEP_FILE_WRITE] = "file-write",
+	[STEP_FILE_REMOVE] = "file-remove",
+};
+
+static const char *const step_site_names[_STEP_SITE_MAX] = {
+	[SITE_NAMESPACE] = "namespace",
+	[SITE_HOST] = "host",
+	[SITE_BIRTHPLACE] = "birthplace",
+	[SITE_FILES] = "files",
+};
+
+const char *step_kind_to_string(StepKind k)
+{
+	return k >= 0 && k < _STEP_KIND_MAX ? step_kind_names[k] : NULL;
+}
+
+const char *step_site_to_string(StepSite s)
+{
+	return s >= 0 && s < _STEP_SITE_MAX ? step_site_names[s] : NULL;
+}
+
+Step *step_free(Step *s)
+{
+	if (!s)
+		return NULL;
+	free(s->namespace);
+	free(s->object);
+	free(s->action);
+	free(s->before);
+	free(s->after);
+	strv_free(s->reasons);
+	free(s->ifname);
+	free(s->peer_ifname);
+	free(s->alias);
+	free(s->temp_name);
+	free(s->key);
+	free(s->value);
+	free(s->path);
+	free(s->content);
+	strv_free(s->sysctls);
+	nft_table_free(s->table);
+	free(s->table_name);
+	wg_device_free(s->wg_change);
+	free(s->conflict);
+	step_free(s->inverse);
+	free(s);
+	return NULL;
+}
+
+void plan_done(Plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		step_free(p->steps[i]);
+	free(p->steps);
+	strv_free(p->notes);
+	*p = (Plan){};
+}
+
+char *step_describe(const Step *s)
+{
+	const char *arrow = s->before && s->after ? " -> " : "";
+
+	if (s->before || s->after)
+		return xasprintf("%s: %s %s (%s%s%s)", s->namespace, s->action, s->object,
+				 strempty(s->before), arrow, strempty(s->after));
+	return xasprintf("%s: %s %s", s->namespace, s->action, s->object);
+}
+
+void tunnel_temp_name(const char *ns_name, char ret[static IFNAMSIZ])
+{
+	_cleanup_free_ char *in = xasprintf("tunnel:%s", ns_name);
+	uint8_t digest[SHA256_DIGEST_SIZE];
+
+	sha256(in, strlen(in), digest);
+	snprintf(ret, IFNAMSIZ, "vpnc%02x%02x%02x%02x", digest[0], digest[1], digest[2], digest[3]);
+}
+
+char *netns_marker_path(const char *runtime_dir, const char *ns_name)
+{
+	return xasprintf("%s/%s/netns-id", runtime_dir, ns_name);
+}
+
+void observed_done(Observed *o)
+{
+	free(o->name);
+	free(o->netns_id);
+	free(o->marker);
+	link_snapshot_done(&o->links);
+	nft_table_free(o->table);
+	free(o->routes);
+	wg_device_free(o->wg);
+	nft_table_free(o->pin_table);
+	for (int f = 0; f < _DNS_FILE_MAX; f++)
+		free(o->files[f]);
+	*o = (Observed){};
+}
+
+/* Step construction helpers shared with plan-namespace.c. */
+
+Step *step_new(StepKind kind, StepSite site, const char *ns, const char *action, const char *fmt,
+	       ...)
+{
+	Step *s = xcalloc(1, sizeof(*s));
+	va_list ap;
+
+	s->kind = kind;
+	s->site = site;
+	s->namespace = xstrdup(ns);
+	s->action = xstrdup(action);
+	va_start(ap, fmt);
+	s->object = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+void plan_append(Plan *p, Step *s)
+{
+	p->steps = xrealloc(p->steps, (p->n + 1) * sizeof(Step *));
+	p->steps[p->n++] = s;
+}
+
+Step *step_link_delete(const char *ns, StepSite site, const char *ifname, const char *why)
+{
+	Step *s = step_new(STEP_LINK_DELETE, site, ns, "delete", "link %s", ifname);
+
+	s->ifname = xstrdup(ifname);
+	s->before = xstrdup("present");
+	if (why)
+		strv_push(&s->reasons, why);
+	return s;
+}
+
+Step *step_file_remove(const char *ns, const char *path)
+{
+	Step *s = step_new(STEP_FILE_REMOVE, SITE_FILES, ns, "remove", "file %s", path);
+
+	s->path = xstrdup(path);
+	s->before = xstrdup("present");
+	return s;
+}
+
+static bool link_is_removable(const LinkInfo *l, const char *ns_name)
+{
+	return link_is_ours(l, ns_name, NULL);
+}
+
+int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed *have,
+		  Plan *ret)
+{
+	Plan p = {};
+	const char *name = have->name;
+	Step *s;
+
+	(void)netns_dir;
+	if (have->netns_state == NETNS_PRESENT && !have->owned) {
+		strv_pushf(&p.notes,
+			   "namespace %s exists but was not created by vpnconf: left untouched",
+			   name);
+		*ret = p;
+		return 0;
+	}
+
+	/* Interfaces first: once they are gone, whatever still runs inside
+	 * has loopback only, whatever the policy. */
+	if (have->netns_state == NETNS_PRESENT)
+		FOREACH_ARRAY(l, have->links.links, have->links.n)
+		if (link_is_removable(l, name))
+			plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name, NULL));
+	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
+	    have->netns_state != NETNS_PRESENT)
+		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name, NULL));
+	if (have->tunnel_orphan)
+		plan_append(&p, step_link_delete(name, SITE_BIRTHPLACE, have->tunnel_orphan->name,
+						 "temporary tunnel link left by an interrupted run"));
+
+	if (have->pin_table) {
+		s = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, name, "delete", "nft table inet %s",
+			     nft_table_name(have->pin_table));
+		s->table_name = xstrdup(nft_table_name(have->pin_table));
+		s->before = nft_table_summary(have->pin_table);
+		plan_append(&p, s);
+	}
+
+	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
+		if (have->files[f]) {
+			_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
+			plan_append(&p, step_file_remove(name, path));
+		}
+
+	if (have->netns_state == NETNS_PRESENT) {
+		s = step_new(STEP_NETNS_DELETE, SITE_HOST, name, "delete", "namespace %s", name);
+		s->before = xstrdup("present");
+		plan_append(&p, s);
+	} else if (have->netns_state == NETNS_PLACEHOLDER) {
+		s = step_new(STEP_PLACEHOLDER_REMOVE, SITE_HOST, name, "remove",
+			     "namespace placeholder %s", name);
+		plan_append(&p, s);
+	}
+	if (have->marker) {
+		_cleanup_free_ char *path = netns_marker_path(runtime_dir, name);
+		plan_append(&p, step_file_remove(name, path));
+	}
+
+	*ret = p;
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plans: the ordered steps that take one confinement namespace from its
+ * observed state to its desired state (or tear it down), each with its
+ * inverse. Planning is pure: plan_namespace() and plan_teardown() read
+ * structs and produce structs, with no system calls, so that the order of
+ * steps -- the fail-closed argument of vpnconf -- is unit-tested.
+ *
+ * Order of a bring-up or change (docs/reconcile.md explains why each
+ * boundary keeps the namespace fail-closed):
+ *   1. the namespace, created with loopback, sysctls and the deny-by-default
+ *      policy already inside before it gets its name;
+ *   2. removal of vpnconf's links that are no longer wanted (fewer paths
+ *      first, under the old policy);
+ *   3. sysctls, then the policy table, replaced atomically;
+ *   4. the endpoint-pinning table in the tunnel's birthplace namespace;
+ *   5. the host link, then the managed tunnel (created in its birthplace
+ *      unconfigured and down, moved in, configured, addressed, up, routed);
+ *   6. the resolver files.
+ * Teardown runs the other way: interfaces first, then pinning, files, and
+ * the namespace (whose policy lives as long as anything is inside).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "desired.h"
+#include "dnsfiles.h"
+#include "ipaddr.h"
+#include "link.h"
+#include "route.h"
+
+typedef struct NftTable NftTable;
+typedef struct WgDevice WgDevice;
+
+typedef enum StepKind {
+	STEP_NETNS_CREATE,
+	STEP_NETNS_DELETE,
+	STEP_PLACEHOLDER_REMOVE,
+	STEP_SYSCTL_SET,
+	STEP_NFT_REPLACE,
+	STEP_NFT_DELETE,
+	STEP_HOSTLINK_CREATE,
+	STEP_TUNNEL_CREATE,
+	STEP_TUNNEL_CONFIGURE,
+	STEP_LINK_DELETE,
+	STEP_LINK_UP,
+	STEP_LINK_DOWN,
+	STEP_LINK_MTU,
+	STEP_ADDR_ADD,
+	STEP_ADDR_DEL,
+	STEP_ROUTE_ADD,
+	STEP_ROUTE_DEL,
+	STEP_FILE_WRITE,
+	STEP_FILE_REMOVE,
+	_STEP_KIND_MAX,
+	_STEP_KIND_INVALID = -EINVAL,
+} StepKind;
+
+/* Which namespace a step acts in. */
+typedef enum StepSite {
+	SITE_NAMESPACE,  /* the confinement namespace */
+	SITE_HOST,       /* the namespace vpnconf runs in */
+	SITE_BIRTHPLACE, /* the namespace the tunnel's UDP socket lives in */
+	SITE_FILES,      /* the file system */
+	_STEP_SITE_MAX,
+	_STEP_SITE_INVALID = -EINVAL,
+} StepSite;
+
+const char *step_kind_to_string(StepKind k);
+const char *step_site_to_string(StepSite s);
+
+typedef struct Step Step;
+struct Step {
+	StepKind kind;
+	StepSite site;
+	char *namespace; /* the confinement namespace it belongs to */
+	char *object;    /* "link vh-0123456789ab", "nft table inet vpnconf", ... */
+	char *action;    /* "create", "delete", "replace", "set", "up", ... */
+	char *before;    /* summary of what is there now (NULL: nothing) */
+	char *after;     /* summary of what will be there (NULL: nothing) */
+	char **reasons;  /* the differences that call for this step */
+
+	/* Arguments; which ones a kind uses is documented in plan.c. */
+	char *ifname;
+	char *peer_ifname;
+	char *alias;
+	char *temp_name;
+	IpPrefix prefix;
+	IpPrefix peer_prefix;
+	int oif;
+	unsigned mtu;
+	char *key;
+	char *value;
+	char *path;
+	char *content;
+	char **sysctls; /* NETNS_CREATE: "key=value" pairs set inside */
+	NftTable *table; /* NFT_REPLACE, NETNS_CREATE */
+	char *table_name; /* NFT_DELETE */
+	WgDevice *wg_change; /* TUNNEL_CONFIGURE */
+
+	/* A foreign object holds the name this step needs: the step fails
+	 * without touching it, with conflict as its message. */
+	char *conflict;
+	/* Undoes this step during a rollback; NULL when there is nothing to
+	 * undo. irreversible: a rollback past this step must lock down. */
+	Step *inverse;
+	bool irreversible;
+};
+
+typedef struct Plan {
+	Step **steps;
+	size_t n;
+	char **notes; /* observations that need no step (foreign interfaces...) */
+} Plan;
+
+void plan_done(Plan *p);
+Step *step_free(Step *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Step *, step_free);
+/* One line, e.g. "vpnapps: create link vh-0123456789ab (veth to vn-…)". */
+char *step_describe(const Step *s);
+
+typedef enum NetnsState {
+	NETNS_ABSENT,
+	NETNS_PRESENT,
+	NETNS_PLACEHOLDER, /* an empty file left by an interrupted creation */
+	NETNS_NOT_NETNS,   /* something else occupies the path */
+	_NETNS_STATE_MAX,
+	_NETNS_STATE_INVALID = -EINVAL,
+} NetnsState;
+
+/* What observe.c found for one confinement namespace. Pointers into
+ * shared snapshots are borrowed. */
+typedef struct Observed {
+	char *name;
+	NetnsState netns_state;
+	bool owned; /* marker matches, or vpnconf's policy/lockdown table inside */
+	char *netns_id; /* "dev:ino" of the namespace when present */
+	char *marker;   /* content of <runtimeDir>/<name>/netns-id, NULL when absent */
+	LinkSnapshot links; /* inside the namespace */
+	int disable_ipv6_all; /* -1: unknown/absent (no IPv6 in the kernel) */
+	int disable_ipv6_default;
+	NftTable *table; /* inet vpnconf, NULL when absent */
+	RouteInfo *routes;
+	size_t n_routes;
+	WgDevice *wg; /* the managed tunnel's device, NULL when absent */
+	const LinkInfo *host_link; /* hostIf in the host namespace, borrowed */
+	const LinkInfo *tunnel_orphan; /* the tunnel's temporary link in its birthplace */
+	bool birthplace_present;
+	NftTable *pin_table; /* in the birthplace, NULL when absent */
+	char *files[_DNS_FILE_MAX]; /* NULL when absent */
+} Observed;
+
+void observed_done(Observed *o);
+
+/* Inputs of planning besides the observed state. */
+typedef struct PlanInput {
+	const Desired *desired;
+	const Namespace *ns;
+	const WgDevice *want_wg; /* managed tunnels: the desired device, keys loaded */
+} PlanInput;
+
+/* Plans the convergence of one namespace. Pure. */
+int plan_namespace(const PlanInput *in, const Observed *have, Plan *ret);
+/* Plans the fail-closed teardown of an owned namespace. Pure. */
+int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed *have,
+		  Plan *ret);
+
+/* The temporary name of a managed tunnel while it sits in its birthplace
+ * namespace: "vpnc" + the first 8 hex digits of sha256("tunnel:" + name). */
+void tunnel_temp_name(const char *ns_name, char ret[static IFNAMSIZ]);
+/* <runtime_dir>/<name>/netns-id */
+char *netns_marker_path(const char *runtime_dir, const char *ns_name);

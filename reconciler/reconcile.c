@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reconcile loop (see reconcile.h).
+ */
+#include <assert.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "nft.h"
+#include "observe.h"
+#include "reconcile.h"
+#include "wg.h"
+
+static const char *const namespace_outcome_names[_NS_OUTCOME_MAX] = {
+	[NS_IN_SYNC] = "in-sync",
+	[NS_PENDING] = "pending",
+	[NS_APPLIED] = "applied",
+	[NS_ROLLED_BACK] = "rolled-back",
+	[NS_LOCKED_DOWN] = "locked-down",
+	[NS_DRIFT_ALERT] = "drift-alert",
+	[NS_TORN_DOWN] = "torn-down",
+	[NS_FAILED] = "failed",
+};
+
+const char *namespace_outcome_to_string(NamespaceOutcome o)
+{
+	return o >= 0 && o < _NS_OUTCOME_MAX ? namespace_outcome_names[o] : NULL;
+}
+
+void reconcile_report_done(ReconcileReport *r)
+{
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	{
+		free(n->name);
+		plan_done(&n->plan);
+		free(n->error);
+	}
+	free(r->namespaces);
+	strv_free(r->interrupted);
+	strv_free(r->resolved);
+	*r = (ReconcileReport){};
+}
+
+int reconcile_lock(const char *runtime_dir, unsigned timeout_ms)
+{
+	_cleanup_free_ char *path = xasprintf("%s/.lock", runtime_dir);
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t deadline = now_usec_monotonic() + (uint64_t)timeout_ms * 1000;
+	int r;
+
+	r = mkdir_p(runtime_dir, 0755);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return TAKE_FD(fd);
+		if (errno != EWOULDBLOCK)
+			return negative_errno();
+		if (now_usec_monotonic() >= deadline)
+			return -EBUSY;
+		nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+	}
+}
+
+static void key_error(DesiredErrors *errors, const char *path, const char *file, int r)
+{
+	switch (-r) {
+	case ENOENT:
+		desired_errors_add(errors, path, "key file %s does not exist", file);
+		break;
+	case EPERM:
+		desired_errors_add(errors, path,
+				   "key file %s is group- or world-readable; highAssurance "
+				   "requires mode 0600 or stricter",
+				   file);
+		break;
+	case EINVAL:
+		desired_errors_add(errors, path,
+				   "key file %s does not hold one base64 WireGuard key", file);
+		break;
+	default:
+		desired_errors_add(errors, path, "cannot read key file %s: %s", file, strerror(-r));
+		break;
+	}
+}
+
+int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors)
+{
+	size_t before = errors->n;
+
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+	{
+		bool strict = ns->profile == SECURITY_PROFILE_HIGH_ASSURANCE;
+		uint8_t key[WG_KEY_LEN];
+		int r;
+
+		if (!ns->wg.managed)
+			continue;
+		_cleanup_free_ char *path = xasprintf("namespaces.%s.wireguard.privateKeyFile",
+						      ns->name);
+		if (ns->wg.generate_private_key_file && generate) {
+			r = wg_key_generate_file(ns->wg.private_key_file);
+			if (r < 0) {
+				desired_errors_add(errors, path, "cannot create key file %s: %s",
+						   ns->wg.private_key_file, strerror(-r));
+				continue;
+			}
+		}
+		r = wg_key_read_file(ns->wg.private_key_file, strict, key);
+		explicit_bzero(key, sizeof(key));
+		if (r == -ENOENT && ns->wg.generate_private_key_file && !generate)
+			r = 0; /* created by the reconcile that needs it */
+		if (r < 0)
+			key_error(errors, path, ns->wg.private_key_file, r);
+
+		for (size_t i = 0; i < ns->wg.n_peers; i++) {
+			const Peer *peer = &ns->wg.peers[i];
+			_cleanup_free_ char *ppath = NULL;
+
+			if (!peer->preshared_key_file)
+				continue;
+			ppath = xasprintf("namespaces.%s.wireguard.peers[%zu].presharedKeyFile",
+					  ns->name, i);
+			r = wg_key_read_file(peer->preshared_key_file, strict, key);
+			explicit_bzero(key, sizeof(key));
+			if (r < 0)
+				key_error(errors, ppath, peer->preshared_key_file, r);
+		}
+	}
+	return errors->n > before ? -EINVAL : 0;
+}
+
+typedef struct Run {
+	const Desired *desired;
+	Journal *journal;
+	const ReconcileOptions *opts;
+	const ReconcileHooks *hooks;
+	void *userdata;
+	ObserveContext oc;
+	char *digest;       /* hex sha256 of the desired state */
+	char *in_sync_mark; /* digest of the last all-in-sync run, or NULL */
+	ReconcileReport *report;
+} Run;
+
+static bool dry_run(const Run *run)
+{
+	return run->opts->mode == RECONCILE_DRY_RUN;
+}
+
+/* Resolves the hostname endpoints of ns inside its birthplace namespace,
+ * where the tunnel's UDP socket lives. This lookup uses the resolver of
+ * that namespace, outside the strict-DNS guarantee of the confinement
+ * namespace (docs/desired-state.md says so). */
+static int resolve_endpoints(Run *run, const Namespace *ns, Birthplace *bp, WgSockaddr **ret)
+{
+	_cleanup_free_ WgSockaddr *resolved = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr));
+	bool any = false;
+	int saved = -EBADF, r = 0;
+
+	FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
+	if (peer->has_endpoint && !peer->endpoint.literal)
+		any = true;
+	if (!any) {
+		*ret = NULL;
+		return 0;
+	}
+	if (bp->name) {
+		r = netns_enter(bp->netns, &saved);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ns->wg.n_peers && r >= 0; i++) {
+		const Peer *peer = &ns->wg.peers[i];
+		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+		char port[8], host[NI_MAXHOST];
+
+		if (!peer->has_endpoint || peer->endpoint.literal)
+			continue;
+		snprintf(port, sizeof(port), "%u", peer->endpoint.port);
+		if (getaddrinfo(peer->endpoint.host, port, &hints, &ai) != 0 || !ai) {
+			r = -EHOSTUNREACH;
+			break;
+		}
+		memcpy(&resolved[i], ai->ai_addr, MIN((size_t)ai->ai_addrlen, sizeof(WgSockaddr)));
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+				NI_NUMERICHOST) == 0)
+			strv_pushf(&run->report->resolved, "%s: %s -> %s (resolved in %s)", ns->name,
+				   peer->endpoint_raw, host, bp->name ?: "init");
+		freeaddrinfo(ai);
+	}
+	netns_leave(&saved);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(resolved);
+	return 0;
+}
+
+static bool was_in_sync(Run *run, const char *name)
+{
+	TxnRecord t = {};
+	bool ok;
+
+	if (!run->journal)
+		return false;
+	if (run->in_sync_mark && streq(run->in_sync_mark, run->digest))
+		return true;
+	if (journal_last_txn(run->journal, name, &t) < 0)
+		return false;
+	ok = t.outcome == TXN_APPLIED && streq_ptr(t.desired_sha256, run->digest);
+	txn_record_done(&t);
+	return ok;
+}
+
+static TxnOutcome txn_outcome_of(NamespaceOutcome o)
+{
+	switch (o) {
+	case NS_APPLIED:
+	case NS_TORN_DOWN:
+		return TXN_APPLIED;
+	case NS_IN_SYNC:
+		return TXN_IN_SYNC;
+	case NS_ROLLED_BACK:
+		return TXN_ROLLED_BACK;
+	case NS_LOCKED_DOWN:
+		return TXN_LOCKDOWN;
+	case NS_PENDING:
+	case NS_DRIFT_ALERT:
+	case NS_FAILED:
+	case _NS_OUTCOME_MAX:
+	case _NS_OUTCOME_INVALID:
+		break;
+	}
+	return TXN_FAILED;
+}
+
+/* Observes and plans one namespace into rep->plan. */
+static int plan_one(Run *run, const char *name, const Namespace *ns, bool teardown,
+		    Observed *have, Netns **ret_netns, Birthplace **ret_bp)
+{
+	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
+	_cleanup_free_ WgSockaddr *resolved = NULL;
+	NamespaceReport *rep = &run->report->namespaces[run->report->n - 1];
+	int r;
+
+	r = observe_namespace(&run->oc, name, ns, have, ret_netns);
+	if (r < 0) {
+		rep->error = xasprintf("observing %s: %s", name, strerror(-r));
+		return r;
+	}
+	r = observe_birthplace(&run->oc, ns ? ns->wg.socket_namespace : NULL, ret_bp);
+	if (r < 0 && r != -ENOENT) {
+		rep->error = xasprintf("observing the birthplace of %s: %s", name, strerror(-r));
+		return r;
+	}
+	if (r == -ENOENT)
+		*ret_bp = NULL;
+
+	if (teardown)
+		return plan_teardown(run->desired->runtime_dir, run->desired->netns_dir, have,
+				     &rep->plan);
+
+	if (ns->wg.managed && *ret_bp) {
+		_cleanup_free_ char *path = NULL;
+
+		r = resolve_endpoints(run, ns, *ret_bp, &resolved);
+		if (r < 0) {
+			rep->error = xasprintf("resolving the endpoints of %s: %s", name,
+					       strerror(-r));
+			return r;
+		}
+		r = wg_device_from_desired(ns, resolved, &want_wg, &path);
+		if (r < 0) {
+			rep->error = xasprintf("%s: %s", strna(path), strerror(-r));
+			free(path);
+			return r;
+		}
+	} else if (ns->wg.managed) {
+		/* No birthplace: planning yields a conflict step; any device
+		 * serves as input. */
+		want_wg = xcalloc(1, sizeof(WgDevice));
+	}
+	PlanInput in = {.desired = run->desired, .ns = ns, .want_wg = want_wg};
+	r = plan_namespace(&in, have, &rep->plan);
+	if (r < 0)
+		rep->error = xasprintf("planning %s: %s", name, strerror(-r));
+	return r;
+}
+
+static void record_drift(Run *run, NamespaceReport *rep, const char *action)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+
+	for (size_t i = 0; i < rep->plan.n; i++)
+		STRV_FOREACH(l, rep->plan.steps[i]->reasons)
+	strv_pushf(&lines, "%s", *l);
+	for (size_t i = 0; i < rep->plan.n && run->journal; i++) {
+		const Step *s = rep->plan.steps[i];
+		_cleanup_free_ char *d = strv_join(s->reasons, "; ");
+		(void)journal_record_drift(run->journal, NULL, rep->name, s->object, d, action);
+	}
+	if (run->hooks && run->hooks->drift)
+		run->hooks->drift(rep->name, lines, action, run->userdata);
+}
+
+static int verify(Run *run, const char *name, const Namespace *ns, bool teardown, char **ret_error)
+{
+	_cleanup_(observed_done) Observed have = {};
+	_cleanup_(netns_freep) Netns *n = NULL;
+	_cleanup_(plan_done) Plan plan = {};
+	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
+	Birthplace *bp = NULL;
+	int r;
+
+	/* Links of the host and birthplace namespaces changed: re-read. */
+	link_snapshot_done(&run->oc.self_place.links);
+	run->oc.self_place.links_valid = false;
+	FOREACH_ARRAY(b, run->oc.places, run->oc.n_places)
+	{
+		link_snapshot_done(&b->links);
+		b->links_valid = false;
+	}
+	r = observe_namespace(&run->oc, name, ns, &have, &n);
+	if (r < 0)
+		return r;
+	if (teardown) {
+		if (have.netns_state != NETNS_ABSENT) {
+			*ret_error = xasprintf("verify: namespace %s still present", name);
+			return -EBUSY;
+		}
+		return 0;
+	}
+	r = observe_birthplace(&run->oc, ns->wg.socket_namespace, &bp);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ns->wg.managed) {
+		_cleanup_free_ WgSockaddr *resolved = NULL;
+		_cleanup_free_ char *path = NULL;
+
+		r = bp ? resolve_endpoints(run, ns, bp, &resolved) : 0;
+		if (r < 0)
+			return r;
+		r = wg_device_from_desired(ns, resolved, &want_wg, &path);
+		if (r < 0)
+			return r;
+	}
+	PlanInput in = {.desired = run->desired, .ns = ns, .want_wg = want_wg};
+	r = plan_namespace(&in, &have, &plan);
+	if (r < 0)
+		return r;
+	if (plan.n > 0) {
+		_cleanup_strv_free_ char **lines = NULL;
+		_cleanup_free_ char *j = NULL;
+
+		for (size_t i = 0; i < plan.n; i++)
+			strv_consume(&lines, step_describe(plan.steps[i]));
+		j = strv_join(lines, "; ");
+		*ret_error = xasprintf("verify: %zu difference(s) remain after applying: %s",
+				       plan.n, j);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns **netns,
+		     Birthplace *bp)
+{
+	_cleanup_(apply_result_done) ApplyResult res = {};
+	const char *command = run->opts->mode == RECONCILE_TEARDOWN ? "down" : "reconcile";
+	_cleanup_free_ char *summary = NULL;
+	int r;
+
+	r = journal_txn_begin(run->journal, run->opts->trigger, command, rep->name, run->digest,
+			      rep->txn_id);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(line, run->report->resolved)
+	if (startswith(*line, rep->name) && (*line)[strlen(rep->name)] == ':') {
+		StepRecord rec = {.namespace = rep->name,
+				  .object = "endpoint",
+				  .action = "resolve",
+				  .after = *line + strlen(rep->name) + 2};
+		int64_t id;
+		if (journal_step_begin(run->journal, rep->txn_id, &rec, &id) >= 0)
+			(void)journal_step_finish(run->journal, id, STEP_DONE,
+						  "hostname resolved outside the strict-DNS "
+						  "guarantee");
+	}
+
+	ApplyContext ac = {
+		.desired = run->desired,
+		.self = run->oc.self,
+		.birthplace = bp ? bp->netns : NULL,
+		.ns = netns,
+		.journal = run->journal,
+		.txn_id = rep->txn_id,
+		.hooks = run->hooks ? &run->hooks->apply : NULL,
+		.userdata = run->userdata,
+	};
+	r = apply_plan(&ac, &rep->plan, !rep->teardown, &res);
+	if (r < 0)
+		return r;
+
+	switch (res.outcome) {
+	case APPLY_DONE:
+		rep->outcome = rep->teardown ? NS_TORN_DOWN : NS_APPLIED;
+		r = verify(run, rep->name, ns, rep->teardown, &rep->error);
+		if (r < 0) {
+			rep->outcome = NS_FAILED;
+			if (!rep->error)
+				rep->error = xasprintf("verify: %s", strerror(-r));
+		}
+		break;
+	case APPLY_ROLLED_BACK:
+		rep->outcome = NS_ROLLED_BACK;
+		rep->error = TAKE_PTR(res.error);
+		break;
+	case APPLY_LOCKED_DOWN:
+		rep->outcome = NS_LOCKED_DOWN;
+		rep->error = res.lockdown_error
+				     ? xasprintf("%s; lockdown failed too: %s", res.error,
+						 res.lockdown_error)
+				     : TAKE_PTR(res.error);
+		break;
+	case APPLY_PARTIAL:
+		rep->outcome = NS_FAILED;
+		rep->error = TAKE_PTR(res.error);
+		break;
+	case _APPLY_OUTCOME_MAX:
+	case _APPLY_OUTCOME_INVALID:
+		return -EINVAL;
+	}
+
+	summary = rep->error ? xstrdup(rep->error)
+			     : xasprintf("%zu step(s) applied", res.applied);
+	return journal_txn_finish(run->journal, rep->txn_id, txn_outcome_of(rep->outcome), summary);
+}
+
+static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
+{
+	_cleanup_free_ char *error = NULL;
+	int r;
+
+	r = journal_txn_begin(run->journal, run->opts->trigger, "lockdown", rep->name, run->digest,
+			      rep->txn_id);
+	if (r < 0)
+		return r;
+	ApplyContext ac = {.desired = run->desired,
+			   .self = run->oc.self,
+			   .ns = netns,
+			   .journal = run->journal,
+			   .txn_id = rep->txn_id,
+			   .hooks = run->hooks ? &run->hooks->apply : NULL,
+			   .userdata = run->userdata};
+	r = apply_lockdown(&ac, rep->name, &error);
+	rep->outcome = r < 0 ? NS_FAILED : NS_LOCKED_DOWN;
+	rep->error = r < 0 ? xasprintf("lockdown: %s", error ?: strerror(-r))
+			   : xstrdup("drift found; namespace locked down (drift.action lockdown)");
+	return journal_txn_finish(run->journal, rep->txn_id,
+				  r < 0 ? TXN_FAILED : TXN_LOCKDOWN, rep->error);
+}
+
+static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool teardown)
+{
+	_cleanup_(observed_done) Observed have = {};
+	_cleanup_(netns_freep) Netns *netns = NULL;
+	NamespaceReport *rep;
+	Birthplace *bp = NULL;
+	int r;
+
+	rep = ARRAY_APPEND(run->report->namespaces, run->report->n);
+	rep->name = xstrdup(name);
+	rep->teardown = teardown;
+
+	r = plan_one(run, name, ns, teardown, &have, &netns, &bp);
+	if (r < 0) {
+		rep->outcome = NS_FAILED;
+		goto done;
+	}
+	if (run->hooks && run->hooks->planned)
+		run->hooks->planned(rep, run->userdata);
+	if (rep->plan.n == 0) {
+		rep->outcome = teardown ? NS_TORN_DOWN : NS_IN_SYNC;
+		goto done;
+	}
+	if (!teardown)
+		rep->drift = was_in_sync(run, name);
+	if (dry_run(run)) {
+		rep->outcome = NS_PENDING;
+		goto done;
+	}
+	if (rep->drift) {
+		DriftAction a = run->desired->drift_action;
+
+		record_drift(run, rep, drift_action_to_string(a));
+		if (a == DRIFT_ACTION_ALERT) {
+			rep->outcome = NS_DRIFT_ALERT;
+			goto done;
+		}
+		if (a == DRIFT_ACTION_LOCKDOWN && netns) {
+			r = lockdown_one(run, rep, &netns);
+			if (r < 0)
+				return r;
+			goto done;
+		}
+	}
+	r = apply_one(run, rep, ns, &netns, bp);
+	if (r < 0)
+		return r;
+done:
+	if (run->hooks && run->hooks->finished)
+		run->hooks->finished(rep, run->userdata);
+	return 0;
+}
+
+static int recover_interrupted(Run *run)
+{
+	TxnRecord *t = NULL;
+	size_t n = 0;
+	int r;
+
+	r = journal_unfinished(run->journal, &t, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		r = journal_txn_finish(run->journal, t[i].id, TXN_INTERRUPTED,
+				       "interrupted: found unfinished by a later run, which "
+				       "re-observed the kernel and converged from there");
+		if (r >= 0)
+			strv_push(&run->report->interrupted, t[i].id);
+	}
+	txn_records_free(t, n);
+	return r;
+}
+
+static int reconcile_all(Run *run)
+{
+	const Desired *d = run->desired;
+	const char *only = run->opts->only_namespace;
+	_cleanup_strv_free_ char **owned = NULL;
+	int r;
+
+	if (run->opts->mode == RECONCILE_TEARDOWN)
+		return reconcile_one(run, only, desired_find_namespace(d, only), true);
+
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+	{
+		if (only && !streq(only, ns->name))
+			continue;
+		r = reconcile_one(run, ns->name, ns, false);
+		if (r < 0)
+			return r;
+	}
+	if (only)
+		return 0;
+
+	/* Namespaces vpnconf made that the desired state no longer has. */
+	r = observe_owned_names(d->runtime_dir, &owned);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(name, owned)
+	{
+		if (desired_find_namespace(d, *name))
+			continue;
+		r = reconcile_one(run, *name, NULL, true);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool all_in_sync(const ReconcileReport *r)
+{
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	if (n->outcome != NS_IN_SYNC)
+		return false;
+	return true;
+}
+
+int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
+		  const ReconcileHooks *hooks, void *userdata, ReconcileReport *ret)
+{
+	_cleanup_close_ int lock = -EBADF;
+	ReconcileReport report = {};
+	Run run = {
+		.desired = d,
+		.journal = journal,
+		.opts = o,
+		.hooks = hooks,
+		.userdata = userdata,
+		.digest = hexmem(d->digest, sizeof(d->digest)),
+		.report = &report,
+	};
+	int r;
+
+	assert(o->mode == RECONCILE_DRY_RUN || journal);
+	assert(o->mode != RECONCILE_TEARDOWN || o->only_namespace);
+
+	if (!dry_run(&run)) {
+		lock = reconcile_lock(d->runtime_dir, o->lock_timeout_ms);
+		if (lock < 0) {
+			r = lock;
+			goto finish;
+		}
+		r = recover_interrupted(&run);
+		if (r < 0)
+			goto finish;
+	}
+	if (journal)
+		(void)journal_get_in_sync(journal, &run.in_sync_mark, NULL);
+
+	r = observe_context_init(&run.oc, d->netns_dir, d->runtime_dir);
+	if (r < 0)
+		goto finish;
+	r = reconcile_all(&run);
+	if (r >= 0 && !dry_run(&run) && o->mode == RECONCILE_APPLY && !o->only_namespace &&
+	    all_in_sync(&report))
+		r = journal_mark_in_sync(journal, run.digest);
+finish:
+	observe_context_done(&run.oc);
+	free(run.digest);
+	free(run.in_sync_mark);
+	if (r < 0) {
+		reconcile_report_done(&report);
+		return r;
+	}
+	*ret = report;
+	return 0;
+}

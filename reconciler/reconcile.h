@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reconcile loop: for every namespace of the desired state, observe,
+ * plan, apply (journaled, with rollback), verify; tear down namespaces
+ * vpnconf created that are no longer desired; detect drift and act on it
+ * as drift.action says. One reconcile at a time (a lock file in the
+ * runtime directory). A run that finds an unfinished transaction of a
+ * crashed run records it as interrupted and converges from what it
+ * observes, never by replaying.
+ *
+ * The loop does not print: it reports through hooks and a report struct,
+ * and the CLI turns both into stderr lines, journald entries and exit
+ * codes.
+ */
+#pragma once
+
+#include "apply.h"
+#include "desired.h"
+#include "journal.h"
+#include "plan.h"
+
+typedef enum NamespaceOutcome {
+	NS_IN_SYNC,      /* nothing to do */
+	NS_PENDING,      /* dry run: changes would be made */
+	NS_APPLIED,      /* changes applied and verified */
+	NS_ROLLED_BACK,  /* a step failed, applied steps undone */
+	NS_LOCKED_DOWN,  /* rollback impossible or drift action: locked down */
+	NS_DRIFT_ALERT,  /* drift found and only reported (drift.action alert) */
+	NS_TORN_DOWN,    /* no longer desired (or down): removed */
+	NS_FAILED,       /* could not observe/plan/apply/verify */
+	_NS_OUTCOME_MAX,
+	_NS_OUTCOME_INVALID = -EINVAL,
+} NamespaceOutcome;
+
+const char *namespace_outcome_to_string(NamespaceOutcome o);
+
+typedef struct NamespaceReport {
+	char *name;
+	NamespaceOutcome outcome;
+	Plan plan;          /* what was (or would be) done */
+	bool drift;         /* the differences are drift, not a desired change */
+	bool teardown;
+	char txn_id[TXN_ID_STRLEN]; /* "" when no transaction was recorded */
+	char *error;
+} NamespaceReport;
+
+typedef struct ReconcileReport {
+	NamespaceReport *namespaces;
+	size_t n;
+	char **interrupted; /* ids of crashed transactions found and closed */
+	char **resolved;    /* hostname endpoints resolved ("host -> addr") */
+} ReconcileReport;
+
+void reconcile_report_done(ReconcileReport *r);
+
+typedef enum ReconcileMode {
+	RECONCILE_APPLY,    /* reconcile */
+	RECONCILE_DRY_RUN,  /* plan: observe and plan only; no lock, no journal writes */
+	RECONCILE_TEARDOWN, /* down NAME */
+	_RECONCILE_MODE_MAX,
+	_RECONCILE_MODE_INVALID = -EINVAL,
+} ReconcileMode;
+
+typedef struct ReconcileOptions {
+	ReconcileMode mode;
+	const char *only_namespace; /* NULL: all */
+	const char *trigger;        /* "cli", "activation", "timer", "boot", ... */
+	unsigned lock_timeout_ms;
+} ReconcileOptions;
+
+typedef struct ReconcileHooks {
+	ApplyHooks apply;
+	/* A namespace's plan is ready (before anything is applied). */
+	void (*planned)(const NamespaceReport *r, void *userdata);
+	/* Drift found in a namespace that was in sync. */
+	void (*drift)(const char *ns, char *const *differences, const char *action,
+		      void *userdata);
+	/* A namespace finished, with its outcome. */
+	void (*finished)(const NamespaceReport *r, void *userdata);
+} ReconcileHooks;
+
+/* Runs a reconcile (or dry run, or teardown) of d. journal may be NULL in
+ * dry-run mode. Returns < 0 for failures that stop the whole run (lock
+ * busy: -EBUSY; journal errors); per-namespace failures are in the report. */
+int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
+		  const ReconcileHooks *hooks, void *userdata, ReconcileReport *ret);
+
+/* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.
+ * -EBUSY when another reconcile holds it. Returns the fd. */
+int reconcile_lock(const char *runtime_dir, unsigned timeout_ms);
+
+/* Before any kernel change: key files exist, and in highAssurance are not
+ * group- or world-readable. With generate, generatePrivateKeyFile creates
+ * a missing private key file (without, a missing one is accepted). Appends
+ * errors naming the JSON path to errors and returns -EINVAL if any. */
+int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors);

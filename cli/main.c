@@ -1,8 +1,182 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * vpnconf: fail-closed WireGuard confinement for selected systemd
+ * services. Command-line parsing and dispatch; each verb lives in its own
+ * cmd-*.c file.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+
 #include "config.h"
-int main(void)
+#include "log.h"
+#include "vpnconf.h"
+
+const char *arg_config = DESIRED_DEFAULT_PATH;
+const char *arg_state_dir = NULL;
+const char *arg_namespace = NULL;
+const char *arg_trigger = "cli";
+bool arg_json = false;
+unsigned arg_lock_timeout_ms = 5000;
+unsigned arg_limit = 20;
+
+typedef struct Verb {
+	const char *name;
+	int min_args;
+	int max_args;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} Verb;
+
+static const Verb verbs[] = {
+	{"check", 0, 0, verb_check, "check                 validate the desired state file"},
+	{"plan", 0, 0, verb_plan, "plan                  show what reconcile would change"},
+	{"reconcile", 0, 0, verb_reconcile, "reconcile             converge the kernel to the desired state"},
+	{"down", 1, 1, verb_down, "down NAME             tear namespace NAME down, fail-closed"},
+	{"status", 0, 0, verb_status, "status                show namespaces, tunnels, sync state"},
+	{"history", 0, 0, verb_history, "history               list journaled transactions"},
+	{"show", 1, 1, verb_show, "show TXN              show one transaction and its steps"},
+};
+
+static void help(FILE *f)
 {
-	printf("vpnconf %s\n", VPNCONF_VERSION);
+	fprintf(f,
+		"Usage: vpnconf [OPTIONS] COMMAND [ARGS]\n\n"
+		"Fail-closed WireGuard confinement for selected systemd services.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		fprintf(f, "  %s\n", verbs[i].usage);
+	fprintf(f,
+		"\nOptions:\n"
+		"  -c, --config FILE       desired state (default " DESIRED_DEFAULT_PATH ")\n"
+		"  -s, --state-dir DIR     journal directory (overrides paths.stateDir)\n"
+		"  -n, --namespace NAME    only this namespace (plan, reconcile, status, history)\n"
+		"      --json              machine-readable output on stdout\n"
+		"      --trigger WHAT      recorded with the transaction (default: cli)\n"
+		"      --lock-timeout MS   how long to wait for a running reconcile (default 5000)\n"
+		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
+		"  -q, --quiet             only warnings and errors on stderr\n"
+		"  -h, --help              show this help\n"
+		"      --version           show the version\n"
+		"\nExit status: 0 success, 1 failure, 2 plan has pending changes,\n"
+		"3 invalid desired state, 4 another reconcile is running, 64 usage error.\n"
+		"See vpnconf(8).\n");
+}
+
+static int parse_uint(const char *s, const char *what, unsigned *ret)
+{
+	uint64_t v;
+
+	if (safe_atou64(s, &v) < 0 || v > UINT32_MAX) {
+		log_error("invalid %s: %s", what, s);
+		return -EINVAL;
+	}
+	*ret = (unsigned)v;
 	return 0;
+}
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_TRIGGER,
+	OPT_LOCK_TIMEOUT,
+	OPT_LIMIT,
+	OPT_VERSION,
+};
+
+static int parse_argv(int argc, char **argv, bool stop_at_verb)
+{
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"trigger", required_argument, NULL, OPT_TRIGGER},
+		{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, stop_at_verb ? "+c:s:n:qh" : "c:s:n:qh", options,
+				NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			arg_config = optarg;
+			break;
+		case 's':
+			arg_state_dir = optarg;
+			break;
+		case 'n':
+			if (!namespace_name_is_valid(optarg)) {
+				log_error("invalid namespace name: %s", optarg);
+				return -EINVAL;
+			}
+			arg_namespace = optarg;
+			break;
+		case OPT_JSON:
+			arg_json = true;
+			break;
+		case OPT_TRIGGER:
+			arg_trigger = optarg;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_uint(optarg, "lock timeout", &arg_lock_timeout_ms) < 0)
+				return -EINVAL;
+			break;
+		case OPT_LIMIT:
+			if (parse_uint(optarg, "limit", &arg_limit) < 0)
+				return -EINVAL;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'h':
+			help(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("vpnconf %s\n", VPNCONF_VERSION);
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const Verb *verb = NULL;
+	int r, nargs;
+
+	r = parse_argv(argc, argv, true);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_OK;
+	if (optind >= argc) {
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(argv[optind], verbs[i].name))
+			verb = &verbs[i];
+	if (!verb) {
+		log_error("unknown command: %s (see vpnconf --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* Options may also follow the command (GNU getopt permutes the
+	 * arguments; optind = 0 makes it start over). */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	r = parse_argv(argc, argv, false);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_OK;
+	nargs = argc - optind;
+	if (nargs < verb->min_args || nargs > verb->max_args) {
+		log_error("usage: vpnconf %s", verb->usage);
+		return EXIT_USAGE;
+	}
+	return verb->run(nargs, argv + optind);
 }

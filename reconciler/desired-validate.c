@@ -1,4 +1,364 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub: to be implemented. */
-#include "desired.h"
-#include "sha256.h"
+/*
+ * desired_validate(): the cross-field rules of docs/desired-state.md
+ * ("Validation") on a parsed Desired. Single values were checked by the
+ * parser; what is left is what needs several fields at once: IPv6 policy
+ * against addresses, endpoints against their opt-ins, endpoint pinning,
+ * the highAssurance profile, interface names and host-link subnets across
+ * namespaces, and units against namespaces.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "desired-json.h"
+
+typedef struct Validator {
+	const Desired *d;
+	DesiredErrors *errors;
+} Validator;
+
+/* Reports at "namespaces.<ns>.<sub>". */
+static void ns_error(Validator *v, const Namespace *ns, const char *sub, const char *fmt, ...)
+	_printf_(4, 5);
+static void ns_error(Validator *v, const Namespace *ns, const char *sub, const char *fmt, ...)
+{
+	_cleanup_free_ char *p = json_path_key("namespaces", ns->name), *path = NULL, *m = NULL;
+	va_list ap;
+
+	path = xasprintf("%s.%s", p, sub);
+	va_start(ap, fmt);
+	m = xvasprintf(fmt, ap);
+	va_end(ap);
+	desired_errors_add(v->errors, path, "%s", m);
+}
+
+static void validate_ipv6_disabled(Validator *v, const Namespace *ns)
+{
+	char buf[IPPREFIX_STRLEN];
+
+	for (size_t i = 0; i < ns->n_dns_servers; i++)
+		if (ns->dns_servers[i].family == AF_INET6) {
+			_cleanup_free_ char *sub = xasprintf("dns.servers[%zu]", i);
+			ns_error(v, ns, sub, "IPv6 DNS server %s needs ipv6.mode = \"tunnel\"",
+				 ipaddr_to_string(&ns->dns_servers[i], buf));
+		}
+	for (size_t i = 0; i < ns->n_allowed_cidrs; i++)
+		if (ns->allowed_cidrs[i].addr.family == AF_INET6) {
+			_cleanup_free_ char *sub = xasprintf("egress.allowedCidrs[%zu]", i);
+			ns_error(v, ns, sub, "IPv6 CIDR %s needs ipv6.mode = \"tunnel\"",
+				 ipprefix_to_string(&ns->allowed_cidrs[i], buf));
+		}
+	for (size_t i = 0; i < ns->wg.n_addresses; i++)
+		if (ns->wg.addresses[i].addr.family == AF_INET6) {
+			_cleanup_free_ char *sub = xasprintf("wireguard.addresses[%zu]", i);
+			ns_error(v, ns, sub, "IPv6 address %s needs ipv6.mode = \"tunnel\"",
+				 ipprefix_to_string(&ns->wg.addresses[i], buf));
+		}
+	for (size_t j = 0; j < ns->wg.n_peers; j++) {
+		const Peer *peer = &ns->wg.peers[j];
+
+		for (size_t i = 0; i < peer->n_allowed_ips; i++)
+			if (peer->allowed_ips[i].addr.family == AF_INET6) {
+				_cleanup_free_ char *sub =
+					xasprintf("wireguard.peers[%zu].allowedIPs[%zu]", j, i);
+				ns_error(v, ns, sub,
+					 "IPv6 allowed IP %s needs ipv6.mode = \"tunnel\" (the "
+					 "tunnel must not carry IPv6 otherwise)",
+					 ipprefix_to_string(&peer->allowed_ips[i], buf));
+			}
+	}
+}
+
+static bool namespace_has_ipv6_path(const Namespace *ns)
+{
+	FOREACH_ARRAY(a, ns->wg.addresses, ns->wg.n_addresses)
+		if (a->addr.family == AF_INET6)
+			return true;
+	if (!ns->wg.allowed_ips_as_routes)
+		return false;
+	FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
+		FOREACH_ARRAY(a, peer->allowed_ips, peer->n_allowed_ips)
+			if (a->addr.family == AF_INET6)
+				return true;
+	return false;
+}
+
+static void validate_ipv6(Validator *v, const Namespace *ns)
+{
+	switch (ns->ipv6_mode) {
+	case IPV6_MODE_DISABLE:
+		validate_ipv6_disabled(v, ns);
+		break;
+	case IPV6_MODE_TUNNEL:
+		/* An external tunnel's addresses are not ours to know. */
+		if (ns->wg.managed && !namespace_has_ipv6_path(ns))
+			ns_error(v, ns, "ipv6.mode",
+				 "\"tunnel\" needs an IPv6 wireguard.addresses entry or an IPv6 "
+				 "route from peers[].allowedIPs (with allowedIPsAsRoutes)");
+		break;
+	case _IPV6_MODE_MAX:
+	case _IPV6_MODE_INVALID:
+		ns_error(v, ns, "ipv6.mode", "invalid mode");
+		break;
+	}
+}
+
+static void validate_peer_endpoint(Validator *v, const Namespace *ns, size_t i)
+{
+	const WireguardConfig *wg = &ns->wg;
+	const Peer *peer = &wg->peers[i];
+	_cleanup_free_ char *sub = xasprintf("wireguard.peers[%zu].endpoint", i);
+
+	if (!peer->has_endpoint) {
+		if (wg->pinning_enable)
+			ns_error(v, ns, sub,
+				 "is required: endpoint pinning needs every peer to have a "
+				 "literal endpoint");
+		return;
+	}
+	if (peer->endpoint.literal)
+		return;
+	if (wg->pinning_enable)
+		ns_error(v, ns, sub,
+			 "endpoint pinning needs a literal IP endpoint, not the hostname \"%s\"",
+			 peer->endpoint.host);
+	if (!wg->managed) {
+		if (!wg->pinning_enable)
+			ns_error(v, ns, sub,
+				 "must be a literal IP endpoint: an external tunnel's endpoints "
+				 "only serve endpoint pinning");
+		return;
+	}
+	if (!wg->allow_hostname_endpoints)
+		ns_error(v, ns, sub,
+			 "hostname endpoints need wireguard.allowHostnameEndpoints = true");
+	if (wg->dynamic_endpoint_refresh_seconds == 0)
+		ns_error(v, ns, sub,
+			 "hostname endpoints need wireguard.dynamicEndpointRefreshSeconds > 0");
+}
+
+static int peer_index_compare(const void *a, const void *b, void *userdata)
+{
+	const Peer *peers = userdata;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = memcmp(peers[x].public_key, peers[y].public_key, WG_KEY_LEN);
+
+	return r != 0 ? r : (x > y) - (x < y);
+}
+
+static void validate_peer_keys(Validator *v, const Namespace *ns)
+{
+	const WireguardConfig *wg = &ns->wg;
+	_cleanup_free_ size_t *idx = NULL;
+	size_t first = 0;
+
+	if (!wg->managed || wg->n_peers < 2)
+		return;
+	idx = xmalloc(wg->n_peers * sizeof(size_t));
+	for (size_t i = 0; i < wg->n_peers; i++)
+		idx[i] = i;
+	qsort_r(idx, wg->n_peers, sizeof(size_t), peer_index_compare, wg->peers);
+	for (size_t i = 1; i < wg->n_peers; i++) {
+		_cleanup_free_ char *sub = NULL;
+
+		if (memcmp(wg->peers[idx[i]].public_key, wg->peers[idx[first]].public_key,
+			   WG_KEY_LEN) != 0) {
+			first = i;
+			continue;
+		}
+		sub = xasprintf("wireguard.peers[%zu].publicKey", idx[i]);
+		ns_error(v, ns, sub, "duplicate peer: the same public key as peers[%zu]",
+			 idx[first]);
+	}
+}
+
+static void validate_wireguard(Validator *v, const Namespace *ns)
+{
+	const WireguardConfig *wg = &ns->wg;
+
+	for (size_t i = 0; i < wg->n_peers; i++)
+		validate_peer_endpoint(v, ns, i);
+	if (wg->pinning_enable && wg->n_peers == 0)
+		ns_error(v, ns, "wireguard.peers",
+			 "endpoint pinning needs at least one peer with a literal endpoint");
+	if (wg->pinning_enable && wg->fwmark != wg->pinning_fwmark)
+		ns_error(v, ns, "wireguard.fwMark",
+			 "must equal the endpoint pinning mark %" PRIu32 " (or be null) when "
+			 "endpointPinning is enabled, not %" PRIu32,
+			 wg->pinning_fwmark, wg->fwmark);
+	if (wg->socket_namespace && streq(wg->socket_namespace, ns->name))
+		ns_error(v, ns, "wireguard.socketNamespace",
+			 "must differ from the namespace itself (null means \"init\")");
+	validate_peer_keys(v, ns);
+}
+
+static void validate_high_assurance(Validator *v, const Namespace *ns)
+{
+	static const char ha[] = "securityProfile \"highAssurance\" requires";
+
+	if (ns->profile != SECURITY_PROFILE_HIGH_ASSURANCE)
+		return;
+	if (ns->dns_mode != DNS_MODE_STRICT)
+		ns_error(v, ns, "dns.mode", "%s \"strict\"", ha);
+	if (ns->allow_host_resolver_ipc)
+		ns_error(v, ns, "dns.allowHostResolverIPC", "%s false", ha);
+	if (ns->egress_mode != EGRESS_MODE_ALLOW_LIST)
+		ns_error(v, ns, "egress.mode", "%s \"allowList\"", ha);
+	if (ns->n_allowed_cidrs == 0)
+		ns_error(v, ns, "egress.allowedCidrs", "%s at least one entry", ha);
+	if (ns->wg.allow_hostname_endpoints)
+		ns_error(v, ns, "wireguard.allowHostnameEndpoints", "%s false", ha);
+	if (!ns->wg.allowed_ips_as_routes)
+		ns_error(v, ns, "wireguard.allowedIPsAsRoutes", "%s true", ha);
+}
+
+static void validate_namespace(Validator *v, const Namespace *ns)
+{
+	validate_ipv6(v, ns);
+	if (ns->ingress_host_tcp.n > 0 && !ns->host_link)
+		ns_error(v, ns, "ingress.fromHost.tcp",
+			 "needs the host link: set hostLink.enable = true (or use "
+			 "publishToHost.tcp)");
+	validate_wireguard(v, ns);
+	validate_high_assurance(v, ns);
+}
+
+/* One name or subnet claimed somewhere, for finding collisions by
+ * sorting. */
+typedef struct Claim {
+	char key[IPPREFIX_STRLEN];
+	char *path;
+	bool derived;
+	size_t order;
+} Claim;
+
+static int claim_compare(const void *a, const void *b)
+{
+	const Claim *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r != 0 ? r : (x->order > y->order) - (x->order < y->order);
+}
+
+static void claim_add(Claim **claims, size_t *n, const Namespace *ns, const char *sub,
+		      const char *key, bool derived)
+{
+	_cleanup_free_ char *p = json_path_key("namespaces", ns->name);
+	Claim *c = ARRAY_APPEND(*claims, *n);
+
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	c->path = xasprintf("%s.%s", p, sub);
+	c->derived = derived;
+	c->order = *n - 1;
+}
+
+static void claims_report(Validator *v, Claim *claims, size_t n, const char *what)
+{
+	size_t first = 0;
+
+	if (n > 0)
+		qsort(claims, n, sizeof(Claim), claim_compare);
+	for (size_t i = 1; i < n; i++) {
+		if (!streq(claims[i].key, claims[first].key)) {
+			first = i;
+			continue;
+		}
+		desired_errors_add(v->errors, claims[i].path, "%s \"%s\"%s is already used by %s%s",
+				   what, claims[i].key, claims[i].derived ? " (derived)" : "",
+				   claims[first].path, claims[first].derived ? " (derived)" : "");
+	}
+	FOREACH_ARRAY(c, claims, n)
+		free(c->path);
+	free(claims);
+}
+
+static void validate_interfaces(Validator *v)
+{
+	Claim *claims = NULL;
+	size_t n = 0;
+
+	FOREACH_ARRAY(ns, v->d->namespaces, v->d->n_namespaces) {
+		char derived[IFNAMSIZ];
+
+		claim_add(&claims, &n, ns, "wireguard.interface", ns->wg.ifname, false);
+		if (!ns->host_link)
+			continue;
+		derive_host_if(ns->name, derived);
+		claim_add(&claims, &n, ns, "hostLink.hostIf", ns->host_if,
+			  streq(derived, ns->host_if));
+		derive_ns_if(ns->name, derived);
+		claim_add(&claims, &n, ns, "hostLink.nsIf", ns->ns_if, streq(derived, ns->ns_if));
+	}
+	claims_report(v, claims, n, "interface name");
+}
+
+static void validate_subnets(Validator *v)
+{
+	Claim *claims = NULL;
+	size_t n = 0;
+
+	/* Both sides are /30 networks, so they overlap exactly when equal. */
+	FOREACH_ARRAY(ns, v->d->namespaces, v->d->n_namespaces) {
+		char buf[IPPREFIX_STRLEN];
+		IpPrefix derived;
+
+		if (!ns->host_link)
+			continue;
+		derive_host_link_subnet(ns->name, &derived);
+		claim_add(&claims, &n, ns, "hostLink.subnetIPv4",
+			  ipprefix_to_string(&ns->host_link_subnet, buf),
+			  ipprefix_compare(&derived, &ns->host_link_subnet) == 0);
+	}
+	claims_report(v, claims, n, "host link subnet");
+}
+
+static bool unit_runs_as_root(const Unit *u)
+{
+	uint64_t uid;
+
+	/* With DynamicUser=yes systemd still uses a statically allocated
+	 * user of the configured name if one exists, so "root" stays root. */
+	if (u->user)
+		return streq(u->user, "root") || (safe_atou64(u->user, &uid) >= 0 && uid == 0);
+	return !u->dynamic_user;
+}
+
+static void validate_units(Validator *v)
+{
+	FOREACH_ARRAY(u, v->d->units, v->d->n_units) {
+		_cleanup_free_ char *p = json_path_key("units", u->name), *path = NULL, *q = NULL;
+		const Namespace *ns = desired_find_namespace(v->d, u->namespace);
+
+		if (!ns) {
+			path = xasprintf("%s.namespace", p);
+			q = json_quote(strempty(u->namespace));
+			desired_errors_add(v->errors, path,
+					   "names the namespace %s, which namespaces does not define",
+					   q);
+			continue;
+		}
+		if (ns->profile != SECURITY_PROFILE_HIGH_ASSURANCE ||
+		    u->allow_root_in_high_assurance || !unit_runs_as_root(u))
+			continue;
+		path = xasprintf("%s.%s", p, u->user ? "user" : "dynamicUser");
+		desired_errors_add(v->errors, path,
+				   "the unit would run as root in namespace \"%s\", which "
+				   "securityProfile \"highAssurance\" forbids: use dynamicUser, a "
+				   "non-root user, or allowRootInHighAssurance",
+				   ns->name);
+	}
+}
+
+int desired_validate(const Desired *d, DesiredErrors *errors)
+{
+	Validator v = {.d = d, .errors = errors};
+	size_t n_before = errors->n;
+
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+		validate_namespace(&v, ns);
+	validate_interfaces(&v);
+	validate_subnets(&v);
+	validate_units(&v);
+	return errors->n > n_before ? -EINVAL : 0;
+}

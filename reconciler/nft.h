@@ -41,6 +41,9 @@ typedef enum NftTableKind {
  * builders and the kernel dump produce. Opaque. */
 typedef struct NftTable NftTable;
 
+/* Tables are reference counted: plans share observed tables as the
+ * inverse of a replacement. nft_table_free() drops one reference. */
+NftTable *nft_table_ref(NftTable *t);
 NftTable *nft_table_free(NftTable *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NftTable *, nft_table_free);
 
@@ -67,7 +70,10 @@ char *nft_table_summary(const NftTable *t);
 int nft_table_diff(const NftTable *want, const NftTable *have, char ***differences);
 
 /* Message building (pure). The batch replaces (creates if absent) the
- * table atomically; buffers are owned by the NftBatch. */
+ * table atomically; buffers are owned by the NftBatch. An observed table
+ * can be rebuilt when it holds only what vpnconf itself builds; one with
+ * anything else (foreign expressions, maps, catch-all elements, ...) gives
+ * -EOPNOTSUPP rather than an inexact copy. */
 typedef struct NftBatch NftBatch;
 NftBatch *nft_batch_free(NftBatch *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NftBatch *, nft_batch_free);

@@ -154,54 +154,6 @@ static bool dry_run(const Run *run)
 	return run->opts->mode == RECONCILE_DRY_RUN;
 }
 
-/* Resolves the hostname endpoints of ns inside its birthplace namespace,
- * where the tunnel's UDP socket lives. This lookup uses the resolver of
- * that namespace, outside the strict-DNS guarantee of the confinement
- * namespace (docs/desired-state.md says so). */
-static int resolve_endpoints(Run *run, const Namespace *ns, Birthplace *bp, WgSockaddr **ret)
-{
-	_cleanup_free_ WgSockaddr *resolved = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr));
-	bool any = false;
-	int saved = -EBADF, r = 0;
-
-	FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
-	if (peer->has_endpoint && !peer->endpoint.literal)
-		any = true;
-	if (!any) {
-		*ret = NULL;
-		return 0;
-	}
-	if (bp->name) {
-		r = netns_enter(bp->netns, &saved);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < ns->wg.n_peers && r >= 0; i++) {
-		const Peer *peer = &ns->wg.peers[i];
-		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
-		char port[8], host[NI_MAXHOST];
-
-		if (!peer->has_endpoint || peer->endpoint.literal)
-			continue;
-		snprintf(port, sizeof(port), "%u", peer->endpoint.port);
-		if (getaddrinfo(peer->endpoint.host, port, &hints, &ai) != 0 || !ai) {
-			r = -EHOSTUNREACH;
-			break;
-		}
-		memcpy(&resolved[i], ai->ai_addr, MIN((size_t)ai->ai_addrlen, sizeof(WgSockaddr)));
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
-				NI_NUMERICHOST) == 0)
-			strv_pushf(&run->report->resolved, "%s: %s -> %s (resolved in %s)", ns->name,
-				   peer->endpoint_raw, host, bp->name ?: "init");
-		freeaddrinfo(ai);
-	}
-	netns_leave(&saved);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(resolved);
-	return 0;
-}
-
 static bool was_in_sync(Run *run, const char *name)
 {
 	TxnRecord t = {};
@@ -240,56 +192,102 @@ static TxnOutcome txn_outcome_of(NamespaceOutcome o)
 	return TXN_FAILED;
 }
 
-/* Observes and plans one namespace into rep->plan. */
-static int plan_one(Run *run, const char *name, const Namespace *ns, bool teardown,
-		    Observed *have, Netns **ret_netns, Birthplace **ret_bp)
+/* Resolves the hostname endpoints of ns inside its birthplace namespace,
+ * where the tunnel's UDP socket lives. This lookup uses the resolver of
+ * that namespace, outside the strict-DNS guarantee of the confinement
+ * namespace (docs/desired-state.md says so). */
+static int resolve_endpoints(const Namespace *ns, Birthplace *bp, char ***resolved_log,
+			     WgSockaddr **ret)
+{
+	_cleanup_free_ WgSockaddr *resolved = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr));
+	bool any = false;
+	int saved = -EBADF, r = 0;
+
+	FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
+	if (peer->has_endpoint && !peer->endpoint.literal)
+		any = true;
+	if (!any) {
+		*ret = NULL;
+		return 0;
+	}
+	if (bp->name) {
+		r = netns_enter(bp->netns, &saved);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ns->wg.n_peers && r >= 0; i++) {
+		const Peer *peer = &ns->wg.peers[i];
+		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+		char port[8], host[NI_MAXHOST];
+
+		if (!peer->has_endpoint || peer->endpoint.literal)
+			continue;
+		snprintf(port, sizeof(port), "%u", peer->endpoint.port);
+		if (getaddrinfo(peer->endpoint.host, port, &hints, &ai) != 0 || !ai) {
+			r = -EHOSTUNREACH;
+			break;
+		}
+		memcpy(&resolved[i], ai->ai_addr, MIN((size_t)ai->ai_addrlen, sizeof(WgSockaddr)));
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
+				NI_NUMERICHOST) == 0)
+			strv_pushf(resolved_log, "%s: %s -> %s (resolved in %s)", ns->name,
+				   peer->endpoint_raw, host, bp->name ?: "init");
+		freeaddrinfo(ai);
+	}
+	netns_leave(&saved);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(resolved);
+	return 0;
+}
+
+int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
+			   const Namespace *ns, bool teardown, char ***resolved_log, Observed *have,
+			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error)
 {
 	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
 	_cleanup_free_ WgSockaddr *resolved = NULL;
-	NamespaceReport *rep = &run->report->namespaces[run->report->n - 1];
 	int r;
 
-	r = observe_namespace(&run->oc, name, ns, have, ret_netns);
+	r = observe_namespace(oc, name, ns, have, ret_netns);
 	if (r < 0) {
-		rep->error = xasprintf("observing %s: %s", name, strerror(-r));
+		*ret_error = xasprintf("observing %s: %s", name, strerror(-r));
 		return r;
 	}
-	r = observe_birthplace(&run->oc, ns ? ns->wg.socket_namespace : NULL, ret_bp);
-	if (r < 0 && r != -ENOENT) {
-		rep->error = xasprintf("observing the birthplace of %s: %s", name, strerror(-r));
-		return r;
-	}
+	r = observe_birthplace(oc, ns ? ns->wg.socket_namespace : NULL, ret_bp);
 	if (r == -ENOENT)
 		*ret_bp = NULL;
+	else if (r < 0) {
+		*ret_error = xasprintf("observing the birthplace of %s: %s", name, strerror(-r));
+		return r;
+	}
 
 	if (teardown)
-		return plan_teardown(run->desired->runtime_dir, run->desired->netns_dir, have,
-				     &rep->plan);
+		return plan_teardown(d->runtime_dir, d->netns_dir, have, ret_plan);
 
 	if (ns->wg.managed && *ret_bp) {
 		_cleanup_free_ char *path = NULL;
 
-		r = resolve_endpoints(run, ns, *ret_bp, &resolved);
+		r = resolve_endpoints(ns, *ret_bp, resolved_log, &resolved);
 		if (r < 0) {
-			rep->error = xasprintf("resolving the endpoints of %s: %s", name,
+			*ret_error = xasprintf("resolving the endpoints of %s: %s", name,
 					       strerror(-r));
 			return r;
 		}
 		r = wg_device_from_desired(ns, resolved, &want_wg, &path);
 		if (r < 0) {
-			rep->error = xasprintf("%s: %s", strna(path), strerror(-r));
-			free(path);
+			*ret_error = xasprintf("%s: %s", strna(path), strerror(-r));
 			return r;
 		}
-	} else if (ns->wg.managed) {
+	} else if (ns->wg.managed)
 		/* No birthplace: planning yields a conflict step; any device
 		 * serves as input. */
 		want_wg = xcalloc(1, sizeof(WgDevice));
-	}
-	PlanInput in = {.desired = run->desired, .ns = ns, .want_wg = want_wg};
-	r = plan_namespace(&in, have, &rep->plan);
+
+	PlanInput in = {.desired = d, .ns = ns, .want_wg = want_wg};
+	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)
-		rep->error = xasprintf("planning %s: %s", name, strerror(-r));
+		*ret_error = xasprintf("planning %s: %s", name, strerror(-r));
 	return r;
 }
 
@@ -314,7 +312,7 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 	_cleanup_(observed_done) Observed have = {};
 	_cleanup_(netns_freep) Netns *n = NULL;
 	_cleanup_(plan_done) Plan plan = {};
-	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
+	_cleanup_strv_free_ char **ignored = NULL;
 	Birthplace *bp = NULL;
 	int r;
 
@@ -326,35 +324,15 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 		link_snapshot_done(&b->links);
 		b->links_valid = false;
 	}
-	r = observe_namespace(&run->oc, name, ns, &have, &n);
+	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, &ignored, &have, &n,
+				   &bp, &plan, ret_error);
 	if (r < 0)
 		return r;
-	if (teardown) {
-		if (have.netns_state != NETNS_ABSENT) {
-			*ret_error = xasprintf("verify: namespace %s still present", name);
-			return -EBUSY;
-		}
-		return 0;
+	if (teardown && have.netns_state != NETNS_ABSENT) {
+		*ret_error = xasprintf("verify: namespace %s still present", name);
+		return -EBUSY;
 	}
-	r = observe_birthplace(&run->oc, ns->wg.socket_namespace, &bp);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (ns->wg.managed) {
-		_cleanup_free_ WgSockaddr *resolved = NULL;
-		_cleanup_free_ char *path = NULL;
-
-		r = bp ? resolve_endpoints(run, ns, bp, &resolved) : 0;
-		if (r < 0)
-			return r;
-		r = wg_device_from_desired(ns, resolved, &want_wg, &path);
-		if (r < 0)
-			return r;
-	}
-	PlanInput in = {.desired = run->desired, .ns = ns, .want_wg = want_wg};
-	r = plan_namespace(&in, &have, &plan);
-	if (r < 0)
-		return r;
-	if (plan.n > 0) {
+	if (!teardown && plan.n > 0) {
 		_cleanup_strv_free_ char **lines = NULL;
 		_cleanup_free_ char *j = NULL;
 
@@ -478,7 +456,8 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	rep->name = xstrdup(name);
 	rep->teardown = teardown;
 
-	r = plan_one(run, name, ns, teardown, &have, &netns, &bp);
+	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown,
+				   &run->report->resolved, &have, &netns, &bp, &rep->plan, &rep->error);
 	if (r < 0) {
 		rep->outcome = NS_FAILED;
 		goto done;

@@ -17,6 +17,7 @@
 #include "apply.h"
 #include "desired.h"
 #include "journal.h"
+#include "observe.h"
 #include "plan.h"
 
 typedef enum NamespaceOutcome {
@@ -84,6 +85,14 @@ typedef struct ReconcileHooks {
  * busy: -EBUSY; journal errors); per-namespace failures are in the report. */
 int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 		  const ReconcileHooks *hooks, void *userdata, ReconcileReport *ret);
+
+/* Observes namespace name and plans its convergence (or, with teardown,
+ * its removal): what reconcile, plan and status share. Hostname endpoints
+ * resolved on the way are appended to *resolved_log. On failure
+ * *ret_error says what failed. */
+int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
+			   const Namespace *ns, bool teardown, char ***resolved_log, Observed *have,
+			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error);
 
 /* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.
  * -EBUSY when another reconcile holds it. Returns the fd. */

@@ -82,6 +82,11 @@ typedef struct WgDevice {
 /* Wipes keys and frees. */
 WgDevice *wg_device_free(WgDevice *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(WgDevice *, wg_device_free);
+/* Appends a zeroed peer and returns it (peers arrays are only ever grown
+ * by this function). The array never passes through realloc(), so no copy
+ * of a preshared key is left behind in freed memory. */
+WgPeer *wg_device_add_peer(WgDevice *d);
+/* Sorts peers by public key and each peer's allowed IPs (ipprefix order). */
 void wg_device_sort(WgDevice *d);
 
 /* Pure: the minimal change set that turns have into want (have NULL: a
@@ -96,9 +101,11 @@ int wg_diff(const WgDevice *want, const WgDevice *have, char ***differences, WgD
  * (many peers or allowed IPs): the builder splits it the way the kernel
  * accepts (device attributes in the first message; later messages carry
  * the remaining peers/allowed IPs without REPLACE flags). */
+#define WG_MESSAGE_SIZE_MAX 4096U /* fixed, so that the split is reproducible */
 typedef struct WgMessages WgMessages;
 WgMessages *wg_messages_free(WgMessages *m); /* wipes the buffers */
 DEFINE_TRIVIAL_CLEANUP_FUNC(WgMessages *, wg_messages_free);
+/* Message i carries sequence number seq + i. */
 int wg_build_set_device(uint16_t family_id, uint32_t seq, const WgDevice *change,
 			WgMessages **ret);
 int wg_build_get_device(uint16_t family_id, uint32_t seq, const char *ifname, WgMessages **ret);

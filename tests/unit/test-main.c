@@ -8,9 +8,10 @@ int test_skipped;
 
 int main(int argc, char **argv)
 {
-	unsigned passed = 0, failed = 0, skipped = 0;
+	/* volatile: they live across setjmp()/longjmp(). */
+	volatile unsigned passed = 0, failed = 0, skipped = 0;
 
-	for (TestCase *t = test_list_head; t; t = t->next) {
+	for (TestCase *volatile t = test_list_head; t; t = t->next) {
 		if (argc > 1 && !strstr(t->name, argv[1]))
 			continue;
 		test_skipped = 0;
@@ -28,7 +29,8 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	printf("%u passed, %u failed, %u skipped\n", (unsigned)passed, (unsigned)failed,
+	       (unsigned)skipped);
 	if (failed)
 		return 1;
 	if (passed == 0 && skipped > 0)

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vpnconf plan | reconcile | down NAME: one reconcile loop, three modes.
+ * Progress goes to stderr as each step runs; the result per namespace to
+ * stdout (or as JSON); alarms to the journal.
+ */
+#include "log.h"
+#include "reconcile.h"
+#include "vpnconf.h"
+
+static const char *step_symbol(const Step *s)
+{
+	switch (s->kind) {
+	case STEP_NETNS_CREATE:
+	case STEP_HOSTLINK_CREATE:
+	case STEP_TUNNEL_CREATE:
+	case STEP_ADDR_ADD:
+	case STEP_ROUTE_ADD:
+	case STEP_FILE_WRITE:
+		return "+";
+	case STEP_NETNS_DELETE:
+	case STEP_PLACEHOLDER_REMOVE:
+	case STEP_NFT_DELETE:
+	case STEP_LINK_DELETE:
+	case STEP_ADDR_DEL:
+	case STEP_ROUTE_DEL:
+	case STEP_FILE_REMOVE:
+		return "-";
+	case STEP_SYSCTL_SET:
+	case STEP_NFT_REPLACE:
+	case STEP_TUNNEL_CONFIGURE:
+	case STEP_LINK_UP:
+	case STEP_LINK_DOWN:
+	case STEP_LINK_MTU:
+	case _STEP_KIND_MAX:
+	case _STEP_KIND_INVALID:
+		break;
+	}
+	return "~";
+}
+
+static void print_step(FILE *f, const Step *s, bool reasons)
+{
+	fprintf(f, "  %s %s %s", step_symbol(s), s->action, s->object);
+	if (s->before || s->after)
+		fprintf(f, " (%s%s%s)", strempty(s->before), s->before && s->after ? " -> " : "",
+			strempty(s->after));
+	fputc('\n', f);
+	if (s->conflict)
+		fprintf(f, "      conflict: %s\n", s->conflict);
+	else if (reasons)
+		STRV_FOREACH(r, s->reasons)
+	fprintf(f, "      %s\n", *r);
+}
+
+static json_t *step_json(const Step *s)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "kind", json_string(step_kind_to_string(s->kind)));
+	json_object_set_new(j, "site", json_string(step_site_to_string(s->site)));
+	json_object_set_new(j, "action", json_string(s->action));
+	json_object_set_new(j, "object", json_string(s->object));
+	json_object_set_new(j, "before", json_string_or_null(s->before));
+	json_object_set_new(j, "after", json_string_or_null(s->after));
+	json_object_set_new(j, "reasons", json_strv(s->reasons));
+	json_object_set_new(j, "conflict", json_string_or_null(s->conflict));
+	return j;
+}
+
+static json_t *report_json(const ReconcileReport *r)
+{
+	json_t *root = json_object(), *a = json_array();
+
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	{
+		json_t *j = json_object(), *steps = json_array();
+
+		json_object_set_new(j, "name", json_string(n->name));
+		json_object_set_new(j, "outcome", json_string(namespace_outcome_to_string(n->outcome)));
+		json_object_set_new(j, "teardown", json_boolean(n->teardown));
+		json_object_set_new(j, "drift", json_boolean(n->drift));
+		json_object_set_new(j, "transaction", json_string_or_null(n->txn_id[0] ? n->txn_id : NULL));
+		json_object_set_new(j, "error", json_string_or_null(n->error));
+		for (size_t i = 0; i < n->plan.n; i++)
+			json_array_append_new(steps, step_json(n->plan.steps[i]));
+		json_object_set_new(j, "steps", steps);
+		json_object_set_new(j, "notes", json_strv(n->plan.notes));
+		json_array_append_new(a, j);
+	}
+	json_object_set_new(root, "namespaces", a);
+	json_object_set_new(root, "interrupted", json_strv(r->interrupted));
+	json_object_set_new(root, "resolved", json_strv(r->resolved));
+	return root;
+}
+
+/* Hooks: progress on stderr, alarms in the journal. */
+
+static void on_step_finished(const Step *s, bool undo, int r, const char *message, void *u)
+{
+	if (r < 0)
+		log_error("%s: %s%s %s: FAILED: %s", s->namespace, undo ? "undo " : "", s->action,
+			  s->object, message);
+	else
+		log_info("%s: %s%s %s", s->namespace, undo ? "undo " : "", s->action, s->object);
+}
+
+static void on_drift(const char *ns, char *const *differences, const char *action, void *u)
+{
+	_cleanup_free_ char *j = strv_join(differences, "; ");
+
+	log_warning("%s: drift from the desired state (action: %s): %s", ns, action, j);
+	log_event(LOG_WARNING, VPNCONF_MESSAGE_DRIFT, ns, NULL, "drift",
+		  "vpnconf: namespace %s drifted from its desired state (action %s): %s", ns, action,
+		  j);
+}
+
+static void on_finished(const NamespaceReport *n, void *u)
+{
+	const char *txn = n->txn_id[0] ? n->txn_id : NULL;
+
+	switch (n->outcome) {
+	case NS_APPLIED:
+		log_event(LOG_NOTICE, VPNCONF_MESSAGE_APPLIED, n->name, txn, "applied",
+			  "vpnconf: namespace %s converged (%zu steps)", n->name, n->plan.n);
+		break;
+	case NS_TORN_DOWN:
+		log_event(LOG_NOTICE, VPNCONF_MESSAGE_TORN_DOWN, n->name, txn, "torn-down",
+			  "vpnconf: namespace %s torn down", n->name);
+		break;
+	case NS_ROLLED_BACK:
+		log_event(LOG_ERR, VPNCONF_MESSAGE_ROLLED_BACK, n->name, txn, "rolled-back",
+			  "vpnconf: namespace %s: change failed and was rolled back: %s", n->name,
+			  strna(n->error));
+		break;
+	case NS_LOCKED_DOWN:
+		log_error("%s: LOCKED DOWN: the namespace now drops everything but loopback: %s",
+			  n->name, strna(n->error));
+		log_event(LOG_CRIT, VPNCONF_MESSAGE_LOCKDOWN, n->name, txn, "lockdown",
+			  "vpnconf: namespace %s locked down: %s", n->name, strna(n->error));
+		break;
+	case NS_FAILED:
+		log_event(LOG_ERR, VPNCONF_MESSAGE_FAILED, n->name, txn, "failed",
+			  "vpnconf: namespace %s: %s", n->name, strna(n->error));
+		break;
+	case NS_IN_SYNC:
+	case NS_PENDING:
+	case NS_DRIFT_ALERT:
+	case _NS_OUTCOME_MAX:
+	case _NS_OUTCOME_INVALID:
+		break;
+	}
+}
+
+static const ReconcileHooks hooks = {
+	.apply = {.step_finished = on_step_finished},
+	.drift = on_drift,
+	.finished = on_finished,
+};
+
+static void print_plan_text(const ReconcileReport *r)
+{
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	{
+		if (n->error && n->plan.n == 0)
+			printf("%s: error: %s\n", n->name, n->error);
+		else if (n->plan.n == 0)
+			printf("%s: in sync\n", n->name);
+		else
+			printf("%s: %zu change%s pending%s%s\n", n->name, n->plan.n,
+			       n->plan.n == 1 ? "" : "s", n->teardown ? " (teardown)" : "",
+			       n->drift ? " (drift)" : "");
+		for (size_t i = 0; i < n->plan.n; i++)
+			print_step(stdout, n->plan.steps[i], true);
+		STRV_FOREACH(note, n->plan.notes)
+		printf("  note: %s\n", *note);
+	}
+}
+
+static void print_result_text(const ReconcileReport *r)
+{
+	STRV_FOREACH(id, r->interrupted)
+	printf("recovered: transaction %s was interrupted; state re-observed\n", *id);
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	{
+		const char *o = namespace_outcome_to_string(n->outcome);
+
+		if (n->outcome == NS_IN_SYNC)
+			printf("%s: in sync\n", n->name);
+		else if (n->error)
+			printf("%s: %s: %s (transaction %s)\n", n->name, o, n->error,
+			       n->txn_id[0] ? n->txn_id : "-");
+		else
+			printf("%s: %s, %zu step%s (transaction %s)\n", n->name, o, n->plan.n,
+			       n->plan.n == 1 ? "" : "s", n->txn_id[0] ? n->txn_id : "-");
+	}
+}
+
+static int exit_code_of(const ReconcileReport *r)
+{
+	int code = EXIT_OK;
+
+	FOREACH_ARRAY(n, r->namespaces, r->n)
+	switch (n->outcome) {
+	case NS_IN_SYNC:
+	case NS_APPLIED:
+	case NS_TORN_DOWN:
+		break;
+	case NS_PENDING:
+		if (code == EXIT_OK)
+			code = EXIT_PENDING;
+		break;
+	case NS_ROLLED_BACK:
+	case NS_LOCKED_DOWN:
+	case NS_DRIFT_ALERT:
+	case NS_FAILED:
+	case _NS_OUTCOME_MAX:
+	case _NS_OUTCOME_INVALID:
+		code = EXIT_FAIL;
+		break;
+	}
+	return code;
+}
+
+static int run(ReconcileMode mode, const char *name)
+{
+	_cleanup_(desired_freep) Desired *d = NULL;
+	_cleanup_(journal_closep) Journal *j = NULL;
+	_cleanup_(reconcile_report_done) ReconcileReport report = {};
+	const char *command = mode == RECONCILE_DRY_RUN ? "plan" : mode == RECONCILE_TEARDOWN ? "down" : "reconcile";
+	int r;
+
+	if (mode == RECONCILE_TEARDOWN) {
+		r = load_desired(command, false, false, &d);
+		if (r != EXIT_OK) {
+			log_warning("tearing %s down with the default paths", name);
+			d = desired_defaults();
+		}
+	} else {
+		r = load_desired(command, true, mode == RECONCILE_APPLY, &d);
+		if (r != EXIT_OK)
+			return r;
+	}
+	if (arg_state_dir) {
+		free(d->state_dir);
+		d->state_dir = xstrdup(arg_state_dir);
+	}
+	if (mode == RECONCILE_DRY_RUN)
+		/* Read-only and optional: it only tells drift from change. */
+		(void)journal_open(d->state_dir, true, &j);
+	else {
+		r = journal_open(d->state_dir, false, &j);
+		if (r < 0)
+			return log_errno(r, "Failed to open the journal in %s", d->state_dir), EXIT_FAIL;
+	}
+
+	ReconcileOptions o = {
+		.mode = mode,
+		.only_namespace = name ?: arg_namespace,
+		.trigger = arg_trigger,
+		.lock_timeout_ms = arg_lock_timeout_ms,
+	};
+	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &hooks, NULL, &report);
+	if (r == -EBUSY) {
+		log_error("another vpnconf reconcile is running (lock %s/.lock still held after %u ms); "
+			  "try again later",
+			  d->runtime_dir, arg_lock_timeout_ms);
+		return EXIT_BUSY;
+	}
+	if (r < 0)
+		return log_errno(r, "vpnconf %s failed", command), EXIT_FAIL;
+
+	STRV_FOREACH(id, report.interrupted)
+	log_event(LOG_WARNING, VPNCONF_MESSAGE_INTERRUPTED, NULL, *id, "interrupted",
+		  "vpnconf: transaction %s was interrupted; the state was re-observed", *id);
+	if (arg_json)
+		json_print(report_json(&report));
+	else if (mode == RECONCILE_DRY_RUN)
+		print_plan_text(&report);
+	else
+		print_result_text(&report);
+	if (mode == RECONCILE_TEARDOWN && report.n == 1 && report.namespaces[0].plan.n == 0 &&
+	    report.namespaces[0].outcome == NS_TORN_DOWN && !arg_json)
+		log_info("%s: nothing to tear down", name);
+	return exit_code_of(&report);
+}
+
+int verb_plan(int argc, char **argv)
+{
+	return run(RECONCILE_DRY_RUN, NULL);
+}
+
+int verb_reconcile(int argc, char **argv)
+{
+	return run(RECONCILE_APPLY, NULL);
+}
+
+int verb_down(int argc, char **argv)
+{
+	if (!namespace_name_is_valid(argv[0])) {
+		log_error("invalid namespace name: %s", argv[0]);
+		return EXIT_USAGE;
+	}
+	return run(RECONCILE_TEARDOWN, argv[0]);
+}

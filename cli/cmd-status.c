@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vpnconf status: for each namespace of the desired state (and each one
+ * vpnconf made that is no longer desired): present or not, in sync or
+ * drifted and how, the policy, the tunnel (with WireGuard details for
+ * managed tunnels), the host link, DNS, confined units and the last
+ * transaction. Reads only.
+ */
+#include <arpa/inet.h>
+
+#include "log.h"
+#include "nft.h"
+#include "reconcile.h"
+#include "vpnconf.h"
+#include "wg.h"
+
+typedef struct NsStatus {
+	const char *name;
+	const Namespace *ns; /* NULL: no longer desired */
+	Observed have;
+	Plan plan;
+	char *error;
+	TxnRecord last;
+	bool has_last;
+} NsStatus;
+
+static const char *netns_state_str(const NsStatus *s)
+{
+	switch (s->have.netns_state) {
+	case NETNS_PRESENT:
+		return s->have.owned ? "present" : "present, not created by vpnconf";
+	case NETNS_ABSENT:
+		return "absent";
+	case NETNS_PLACEHOLDER:
+		return "placeholder left by an interrupted creation";
+	case NETNS_NOT_NETNS:
+		return "path occupied by something that is not a namespace";
+	case _NETNS_STATE_MAX:
+	case _NETNS_STATE_INVALID:
+		break;
+	}
+	return "unknown";
+}
+
+static const char *sync_str(const NsStatus *s)
+{
+	if (s->error)
+		return "error";
+	if (!s->ns)
+		return "no longer desired";
+	if (s->have.netns_state != NETNS_PRESENT)
+		return "absent";
+	if (s->have.table && nft_table_kind(s->have.table) == NFT_TABLE_LOCKDOWN)
+		return "locked down";
+	return s->plan.n == 0 ? "in sync" : "drifted";
+}
+
+static const char *policy_str(const NsStatus *s)
+{
+	if (!s->have.table)
+		return "absent";
+	switch (nft_table_kind(s->have.table)) {
+	case NFT_TABLE_POLICY:
+		return "policy";
+	case NFT_TABLE_LOCKDOWN:
+		return "lockdown";
+	case NFT_TABLE_PIN:
+	case NFT_TABLE_FOREIGN:
+	case _NFT_TABLE_KIND_MAX:
+	case _NFT_TABLE_KIND_INVALID:
+		break;
+	}
+	return "foreign";
+}
+
+static char *key_b64(const uint8_t k[static WG_KEY_LEN])
+{
+	return base64_encode(k, WG_KEY_LEN);
+}
+
+static char *sockaddr_str(const WgSockaddr *a)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (a->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a->in.sin_addr, host, sizeof(host));
+		return xasprintf("%s:%u", host, ntohs(a->in.sin_port));
+	}
+	if (a->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof(host));
+		return xasprintf("[%s]:%u", host, ntohs(a->in6.sin6_port));
+	}
+	return NULL;
+}
+
+static json_t *addrs_json(const LinkInfo *l)
+{
+	json_t *a = json_array();
+	char buf[IPPREFIX_STRLEN];
+
+	FOREACH_ARRAY(p, l->addrs, l->n_addrs)
+	json_array_append_new(a, json_string(ipprefix_to_string(p, buf)));
+	return a;
+}
+
+static json_t *peers_json(const WgDevice *wg)
+{
+	uint64_t now = now_usec_realtime();
+	json_t *a = json_array();
+
+	FOREACH_ARRAY(p, wg->peers, wg->n_peers)
+	{
+		_cleanup_free_ char *key = key_b64(p->public_key), *ep = sockaddr_str(&p->endpoint);
+		json_t *j = json_object();
+
+		json_object_set_new(j, "publicKey", json_string(key));
+		json_object_set_new(j, "endpoint", json_string_or_null(ep));
+		json_object_set_new(j, "latestHandshake",
+				    p->last_handshake_usec ? json_integer((json_int_t)(p->last_handshake_usec / 1000000))
+							   : json_null());
+		json_object_set_new(j, "latestHandshakeAgeSeconds",
+				    p->last_handshake_usec && now > p->last_handshake_usec
+					    ? json_integer((json_int_t)((now - p->last_handshake_usec) / 1000000))
+					    : json_null());
+		json_object_set_new(j, "rxBytes", json_integer((json_int_t)p->rx_bytes));
+		json_object_set_new(j, "txBytes", json_integer((json_int_t)p->tx_bytes));
+		json_object_set_new(j, "persistentKeepalive", json_integer(p->persistent_keepalive));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static json_t *tunnel_json(const NsStatus *s)
+{
+	const char *ifname = s->ns ? s->ns->wg.ifname : NULL;
+	const LinkInfo *t = ifname ? link_snapshot_find(&s->have.links, ifname) : NULL;
+	json_t *j = json_object();
+
+	json_object_set_new(j, "interface", json_string_or_null(ifname));
+	json_object_set_new(j, "managed", json_boolean(s->ns && s->ns->wg.managed));
+	json_object_set_new(j, "present", json_boolean(t));
+	json_object_set_new(j, "up", json_boolean(t && t->up));
+	json_object_set_new(j, "addresses", t ? addrs_json(t) : json_array());
+	if (s->have.wg) {
+		_cleanup_free_ char *pub = s->have.wg->has_public_key ? key_b64(s->have.wg->public_key) : NULL;
+
+		json_object_set_new(j, "publicKey", json_string_or_null(pub));
+		json_object_set_new(j, "listenPort", json_integer(s->have.wg->listen_port));
+		json_object_set_new(j, "fwMark", json_integer(s->have.wg->fwmark));
+		json_object_set_new(j, "peers", peers_json(s->have.wg));
+	}
+	return j;
+}
+
+static json_t *status_json(const NsStatus *s, const Desired *d)
+{
+	json_t *j = json_object(), *units = json_array(), *diffs = json_array();
+
+	json_object_set_new(j, "name", json_string(s->name));
+	json_object_set_new(j, "namespace", json_string(netns_state_str(s)));
+	json_object_set_new(j, "present", json_boolean(s->have.netns_state == NETNS_PRESENT));
+	json_object_set_new(j, "owned", json_boolean(s->have.owned));
+	json_object_set_new(j, "sync", json_string(sync_str(s)));
+	json_object_set_new(j, "inSync", json_boolean(s->ns && !s->error && s->plan.n == 0 &&
+						      s->have.netns_state == NETNS_PRESENT));
+	json_object_set_new(j, "policy", json_string(policy_str(s)));
+	json_object_set_new(j, "tunnel", tunnel_json(s));
+	json_object_set_new(j, "error", json_string_or_null(s->error));
+	for (size_t i = 0; i < s->plan.n; i++)
+		STRV_FOREACH(r, s->plan.steps[i]->reasons)
+	json_array_append_new(diffs, json_string(*r));
+	json_object_set_new(j, "differences", diffs);
+	if (s->ns) {
+		const LinkInfo *h = s->have.host_link;
+		json_t *hl = json_object(), *dns = json_object();
+
+		json_object_set_new(hl, "enabled", json_boolean(s->ns->host_link));
+		if (s->ns->host_link) {
+			json_object_set_new(hl, "hostInterface", json_string(s->ns->host_if));
+			json_object_set_new(hl, "namespaceInterface", json_string(s->ns->ns_if));
+			json_object_set_new(hl, "present", json_boolean(h));
+			json_object_set_new(hl, "hostAddresses", h ? addrs_json(h) : json_array());
+		}
+		json_object_set_new(j, "hostLink", hl);
+		json_object_set_new(dns, "mode", json_string(dns_mode_to_string(s->ns->dns_mode)));
+		json_t *servers = json_array();
+		FOREACH_ARRAY(a, s->ns->dns_servers, s->ns->n_dns_servers)
+		{
+			char buf[IPADDR_STRLEN];
+			json_array_append_new(servers, json_string(ipaddr_to_string(a, buf)));
+		}
+		json_object_set_new(dns, "servers", servers);
+		json_object_set_new(j, "dns", dns);
+		json_object_set_new(j, "ipv6", json_string(ipv6_mode_to_string(s->ns->ipv6_mode)));
+		json_object_set_new(j, "egress", json_string(egress_mode_to_string(s->ns->egress_mode)));
+		json_object_set_new(j, "securityProfile",
+				    json_string(security_profile_to_string(s->ns->profile)));
+	}
+	FOREACH_ARRAY(u, d->units, d->n_units)
+	if (streq(u->namespace, s->name))
+		json_array_append_new(units, json_string(u->name));
+	json_object_set_new(j, "units", units);
+	if (s->has_last) {
+		json_t *t = json_object();
+		json_object_set_new(t, "id", json_string(s->last.id));
+		json_object_set_new(t, "outcome", json_string(txn_outcome_to_string(s->last.outcome)));
+		json_object_set_new(t, "finished", json_integer((json_int_t)(s->last.finished_usec / 1000000)));
+		json_object_set_new(j, "lastTransaction", t);
+	} else
+		json_object_set_new(j, "lastTransaction", json_null());
+	return j;
+}
+
+static void print_tunnel(const NsStatus *s)
+{
+	const LinkInfo *t = link_snapshot_find(&s->have.links, s->ns->wg.ifname);
+	uint64_t now = now_usec_realtime();
+	char buf[IPPREFIX_STRLEN];
+
+	printf("    tunnel:    %s (%s), %s", s->ns->wg.ifname, s->ns->wg.managed ? "managed" : "external",
+	       t ? (t->up ? "up" : "down") : "absent");
+	if (t)
+		FOREACH_ARRAY(a, t->addrs, t->n_addrs)
+	printf(", %s", ipprefix_to_string(a, buf));
+	putchar('\n');
+	if (!s->have.wg)
+		return;
+	if (s->have.wg->has_public_key) {
+		_cleanup_free_ char *pub = key_b64(s->have.wg->public_key);
+		printf("               public key %s, listen port %u, fwmark 0x%x\n", pub,
+		       s->have.wg->listen_port, s->have.wg->fwmark);
+	}
+	FOREACH_ARRAY(p, s->have.wg->peers, s->have.wg->n_peers)
+	{
+		_cleanup_free_ char *key = key_b64(p->public_key), *ep = sockaddr_str(&p->endpoint);
+		_cleanup_free_ char *age = p->last_handshake_usec && now > p->last_handshake_usec
+						   ? format_age(now - p->last_handshake_usec)
+						   : NULL;
+		_cleanup_free_ char *rx = format_bytes(p->rx_bytes), *tx = format_bytes(p->tx_bytes);
+
+		printf("               peer %s: endpoint %s, handshake %s%s, rx %s, tx %s\n", key,
+		       ep ?: "(none)", age ?: "never", age ? " ago" : "", rx, tx);
+	}
+}
+
+static void print_status(const NsStatus *s, const Desired *d)
+{
+	_cleanup_strv_free_ char **units = NULL;
+
+	printf("%s: %s\n", s->name, sync_str(s));
+	printf("    namespace: %s/%s (%s)\n", d->netns_dir, s->name, netns_state_str(s));
+	if (s->error)
+		printf("    error:     %s\n", s->error);
+	if (s->have.netns_state == NETNS_PRESENT)
+		printf("    policy:    %s\n", policy_str(s));
+	if (s->ns) {
+		print_tunnel(s);
+		if (s->ns->host_link)
+			printf("    host link: %s <-> %s, %s\n", s->ns->host_if, s->ns->ns_if,
+			       s->have.host_link ? (s->have.host_link->up ? "up" : "down") : "absent");
+		printf("    dns:       %s; ipv6: %s; egress: %s; profile: %s\n",
+		       dns_mode_to_string(s->ns->dns_mode), ipv6_mode_to_string(s->ns->ipv6_mode),
+		       egress_mode_to_string(s->ns->egress_mode),
+		       security_profile_to_string(s->ns->profile));
+	}
+	FOREACH_ARRAY(u, d->units, d->n_units)
+	if (streq(u->namespace, s->name))
+		strv_push(&units, u->name);
+	if (units) {
+		_cleanup_free_ char *j = strv_join(units, ", ");
+		printf("    units:     %s\n", j);
+	}
+	if (s->has_last) {
+		_cleanup_free_ char *when = format_time(s->last.finished_usec);
+		printf("    last txn:  %s %s at %s\n", s->last.id, txn_outcome_to_string(s->last.outcome),
+		       when);
+	}
+	for (size_t i = 0; i < s->plan.n; i++)
+		STRV_FOREACH(r, s->plan.steps[i]->reasons)
+	printf("    drift:     %s\n", *r);
+}
+
+static void ns_status_done(NsStatus *s)
+{
+	observed_done(&s->have);
+	plan_done(&s->plan);
+	free(s->error);
+	if (s->has_last)
+		txn_record_done(&s->last);
+}
+
+static void collect(ObserveContext *oc, const Desired *d, Journal *j, NsStatus *s)
+{
+	_cleanup_(netns_freep) Netns *n = NULL;
+	_cleanup_strv_free_ char **resolved = NULL;
+	Birthplace *bp = NULL;
+
+	(void)reconcile_observe_plan(oc, d, s->name, s->ns, !s->ns, &resolved, &s->have, &n, &bp,
+				     &s->plan, &s->error);
+	if (j && journal_last_txn(j, s->name, &s->last) >= 0)
+		s->has_last = true;
+}
+
+int verb_status(int argc, char **argv)
+{
+	_cleanup_(desired_freep) Desired *d = NULL;
+	_cleanup_(journal_closep) Journal *j = NULL;
+	_cleanup_(observe_context_done) ObserveContext oc = {};
+	_cleanup_strv_free_ char **owned = NULL;
+	NsStatus *all = NULL;
+	size_t n = 0;
+	json_t *out = arg_json ? json_array() : NULL;
+	int r;
+
+	r = load_desired("status", false, false, &d);
+	if (r != EXIT_OK)
+		return r;
+	(void)journal_open(state_dir_of(d), true, &j);
+	r = observe_context_init(&oc, d->netns_dir, d->runtime_dir);
+	if (r < 0)
+		return log_errno(r, "Failed to open the network namespace"), EXIT_FAIL;
+
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+	if (!arg_namespace || streq(arg_namespace, ns->name))
+		*ARRAY_APPEND(all, n) = (NsStatus){.name = ns->name, .ns = ns};
+	if (observe_owned_names(d->runtime_dir, &owned) >= 0)
+		STRV_FOREACH(name, owned)
+	if (!desired_find_namespace(d, *name) && (!arg_namespace || streq(arg_namespace, *name)))
+		*ARRAY_APPEND(all, n) = (NsStatus){.name = *name};
+
+	for (size_t i = 0; i < n; i++) {
+		collect(&oc, d, j, &all[i]);
+		if (out)
+			json_array_append_new(out, status_json(&all[i], d));
+		else
+			print_status(&all[i], d);
+		ns_status_done(&all[i]);
+	}
+	if (out)
+		json_print(json_pack("{s:o}", "namespaces", out));
+	else if (n == 0)
+		printf("no namespaces in %s\n", arg_config);
+	free(all);
+	return EXIT_OK;
+}

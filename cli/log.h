@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Logging for the command line: human lines on stderr ("vpnconf: ..."),
+ * and structured entries in the systemd journal for what operators alarm
+ * on (applied changes, drift, rollbacks, lockdowns, rejected states,
+ * interrupted runs), with MESSAGE_ID and VPNCONF_* fields. The journal is
+ * written only when it is there (/run/systemd/journal/socket).
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "util.h"
+
+/* MESSAGE_IDs, stable: operators match them in journalctl and alerting. */
+#define VPNCONF_MESSAGE_APPLIED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a01"
+#define VPNCONF_MESSAGE_DRIFT "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a02"
+#define VPNCONF_MESSAGE_ROLLED_BACK "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a03"
+#define VPNCONF_MESSAGE_LOCKDOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a04"
+#define VPNCONF_MESSAGE_REJECTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a05"
+#define VPNCONF_MESSAGE_INTERRUPTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a06"
+#define VPNCONF_MESSAGE_FAILED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a07"
+#define VPNCONF_MESSAGE_TORN_DOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a08"
+
+/* Parsed command-line state that shapes logging (globals allowed here). */
+extern bool arg_quiet;
+
+void log_msg(int priority, const char *fmt, ...) _printf_(2, 3);
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+
+/* Logs err (a -errno) with context: "context: strerror". Returns err. */
+int log_errno(int err, const char *fmt, ...) _printf_(2, 3);
+
+/* A structured journal entry (and nothing on stderr). message_id is one of
+ * the VPNCONF_MESSAGE_* ids; namespace and txn may be NULL. */
+void log_event(int priority, const char *message_id, const char *namespace, const char *txn,
+	       const char *event, const char *fmt, ...) _printf_(6, 7);

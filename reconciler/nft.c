@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The module's convenience entry points: replacing and deleting a table
+ * in one call (build a batch with the socket's next sequence number, send
+ * it, wait for every acknowledgement).
+ */
+#include "nft-internal.h"
+
+int nft_table_replace(NftSocket *s, const NftTable *t)
+{
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	int r;
+
+	assert(s && t);
+	r = nft_batch_build_replace(t, nft_socket_next_seq(s), &b);
+	if (r < 0)
+		return r;
+	return nft_batch_send(s, b);
+}
+
+int nft_table_delete(NftSocket *s, const char *name)
+{
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	int r;
+
+	assert(s && name);
+	r = nft_batch_build_delete(name, nft_socket_next_seq(s), &b);
+	if (r < 0)
+		return r;
+	return nft_batch_send(s, b);
+}

@@ -29,6 +29,7 @@ static const char *step_symbol(const Step *s)
 	case STEP_SYSCTL_SET:
 	case STEP_NFT_REPLACE:
 	case STEP_TUNNEL_CONFIGURE:
+	case STEP_LINK_ALIAS:
 	case STEP_LINK_UP:
 	case STEP_LINK_DOWN:
 	case STEP_LINK_MTU:

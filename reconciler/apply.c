@@ -78,7 +78,7 @@ static int prepare_namespace(Netns *n, void *userdata)
 	r = netns_nft(n, &nft);
 	if (r < 0)
 		return r;
-	r = nft_table_replace(nft, s->table);
+	r = nft_table_create(nft, s->table);
 	if (r < 0)
 		return r;
 	return write_marker(s->path, n);
@@ -88,19 +88,15 @@ static int hostlink_create(ApplyContext *c, Netns *ns, const Step *s)
 {
 	int r;
 
-	/* Both ends are born inside the confinement namespace, where the
-	 * policy already holds and no foreign tool looks, get vpnconf's
-	 * alias there, and only then does the host end move out: a name
-	 * clash in the host namespace fails the move, leaving the foreign
-	 * interface untouched. */
-	r = link_veth_create(ns, s->ifname, s->peer_ifname);
+	/* One message creates both ends in place, in vpnconf's group: a name
+	 * taken by a foreign interface in the host namespace fails it with
+	 * EEXIST and nothing is created. */
+	r = link_veth_create(c->self, s->ifname, ns, s->peer_ifname);
 	if (r < 0)
 		return r;
-	r = link_set_alias(ns, s->ifname, s->alias);
+	r = link_set_alias(c->self, s->ifname, s->alias);
 	if (r >= 0)
 		r = link_set_alias(ns, s->peer_ifname, s->alias);
-	if (r >= 0)
-		r = link_move(ns, s->ifname, c->self, NULL);
 	if (r >= 0)
 		r = addr_add(c->self, s->ifname, &s->prefix);
 	if (r >= 0)
@@ -110,8 +106,7 @@ static int hostlink_create(ApplyContext *c, Netns *ns, const Step *s)
 	if (r >= 0)
 		r = link_set_up(c->self, s->ifname, true);
 	if (r < 0)
-		/* Deleting the namespace end removes both ends, wherever the
-		 * host end is by now. */
+		/* Deleting one end removes both. */
 		(void)link_delete(ns, s->peer_ifname);
 	return r;
 }
@@ -120,22 +115,15 @@ static int tunnel_create(ApplyContext *c, Netns *ns, const Step *s)
 {
 	int r;
 
-	/* Born in the birthplace (where its UDP socket will live) under a
-	 * temporary name, unconfigured and down: no key, no peer, no
-	 * address. It is only configured once inside the namespace. */
-	r = link_wireguard_create(c->birthplace, s->temp_name, s->mtu);
+	/* Created from the birthplace (where its UDP socket will live)
+	 * directly inside the namespace, under the policy: it never exists
+	 * outside. Down and unconfigured until the next steps. */
+	r = link_wireguard_create(c->birthplace, ns, s->ifname, s->mtu);
 	if (r < 0)
 		return r;
-	r = link_set_alias(c->birthplace, s->temp_name, s->alias);
-	if (r >= 0)
-		r = link_move(c->birthplace, s->temp_name, ns, s->ifname);
-	if (r < 0) {
-		/* Wherever it ended up, delete it under either name. */
-		if (link_delete(c->birthplace, s->temp_name) < 0) {
-			(void)link_delete(ns, s->temp_name);
-			(void)link_delete(ns, s->ifname);
-		}
-	}
+	r = link_set_alias(ns, s->ifname, s->alias);
+	if (r < 0)
+		(void)link_delete(ns, s->ifname);
 	return r;
 }
 
@@ -188,7 +176,12 @@ static int step_run(ApplyContext *c, const Step *s)
 		r = netns_wg(n, &wg);
 		return r < 0 ? r : wg_set_device(wg, s->wg_change);
 	case STEP_LINK_DELETE:
-		return link_delete(n, s->ifname);
+		/* Gone already (the kernel reaps the interfaces of a namespace
+		 * nobody uses any more): that is what this step wanted. */
+		r = link_delete(n, s->ifname);
+		return r == -ENODEV ? 0 : r;
+	case STEP_LINK_ALIAS:
+		return link_set_alias(n, s->ifname, s->alias);
 	case STEP_LINK_UP:
 		return link_set_up(n, s->ifname, true);
 	case STEP_LINK_DOWN:

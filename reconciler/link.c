@@ -4,7 +4,9 @@
  * link operations of the reconciler. Every request goes through the
  * rtnetlink socket cached in the Netns it concerns.
  */
+#include <linux/veth.h>
 #include <netlink/addr.h>
+#include <netlink/msg.h>
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -15,6 +17,7 @@
 
 DEFINE_CLEANUP_FUNC_NAMED(rtnl_link_putp, struct rtnl_link *, rtnl_link_put);
 DEFINE_CLEANUP_FUNC_NAMED(nl_cache_freep, struct nl_cache *, nl_cache_free);
+DEFINE_CLEANUP_FUNC_NAMED(nlmsg_freep, struct nl_msg *, nlmsg_free);
 
 static void link_info_done(LinkInfo *l)
 {
@@ -54,6 +57,7 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	l->ifindex = rtnl_link_get_ifindex(link);
 	l->up = rtnl_link_get_flags(link) & IFF_UP;
 	l->mtu = rtnl_link_get_mtu(link);
+	l->group = rtnl_link_get_group(link);
 	l->alias = isempty(alias) ? NULL : xstrdup(alias);
 }
 
@@ -126,8 +130,10 @@ bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role)
 {
 	const char *p;
 
-	if (!l->alias)
+	if (l->group != LINK_GROUP_VPNCONF)
 		return false;
+	if (!l->alias)
+		return true;
 	p = startswith(l->alias, LINK_ALIAS_PREFIX);
 	if (!p)
 		return false;
@@ -135,6 +141,11 @@ bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role)
 	if (!p || *p != ':')
 		return false;
 	return role ? streq(p + 1, role) : true;
+}
+
+bool link_has_alias(const LinkInfo *l, const char *alias)
+{
+	return streq_ptr(l->alias, alias);
 }
 
 static int link_new_change(const char *ifname, struct rtnl_link **ret)
@@ -180,31 +191,54 @@ int link_ifindex(Netns *n, const char *ifname)
 	return rtnl_link_get_ifindex(l);
 }
 
-int link_veth_create(Netns *n, const char *name, const char *peer)
+/* Built by hand: libnl's veth helper does not carry IFLA_GROUP for the
+ * peer, and the group is what marks both ends as vpnconf's from the
+ * moment they exist. */
+int link_veth_create(Netns *n, const char *name, const Netns *peer_ns, const char *peer)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nlattr *info, *data, *peer_attr;
 	struct nl_sock *sk;
 	int r;
 
 	r = netns_rtnl(n, &sk);
 	if (r < 0)
 		return r;
-	l = rtnl_link_veth_alloc();
-	if (!l)
+	m = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!m)
 		return -ENOMEM;
-	rtnl_link_set_name(l, name);
-	rtnl_link_set_name(rtnl_link_veth_get_peer(l), peer);
-	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
-	return nlerr_to_errno(r);
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(m, IFLA_GROUP, LINK_GROUP_VPNCONF) < 0)
+		return -EMSGSIZE;
+	info = nla_nest_start(m, IFLA_LINKINFO);
+	if (!info || nla_put_string(m, IFLA_INFO_KIND, "veth") < 0)
+		return -EMSGSIZE;
+	data = nla_nest_start(m, IFLA_INFO_DATA);
+	peer_attr = data ? nla_nest_start(m, VETH_INFO_PEER) : NULL;
+	if (!peer_attr || nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, peer) < 0 ||
+	    nla_put_u32(m, IFLA_GROUP, LINK_GROUP_VPNCONF) < 0 ||
+	    nla_put_u32(m, IFLA_NET_NS_FD, (uint32_t)peer_ns->fd) < 0)
+		return -EMSGSIZE;
+	nla_nest_end(m, peer_attr);
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+
+	r = nl_send_auto(sk, m);
+	if (r < 0)
+		return nlerr_to_errno(r);
+	return nlerr_to_errno(nl_wait_for_ack(sk));
 }
 
-int link_wireguard_create(Netns *n, const char *name, unsigned mtu)
+int link_wireguard_create(Netns *birthplace, const Netns *dest, const char *name, unsigned mtu)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
 	struct nl_sock *sk;
 	int r;
 
-	r = netns_rtnl(n, &sk);
+	r = netns_rtnl(birthplace, &sk);
 	if (r < 0)
 		return r;
 	r = link_new_change(name, &l);
@@ -213,22 +247,12 @@ int link_wireguard_create(Netns *n, const char *name, unsigned mtu)
 	r = rtnl_link_set_type(l, "wireguard");
 	if (r < 0 && r != -NLE_OPNOTSUPP)
 		return nlerr_to_errno(r);
+	rtnl_link_set_group(l, LINK_GROUP_VPNCONF);
+	rtnl_link_set_ns_fd(l, dest->fd);
 	if (mtu > 0)
 		rtnl_link_set_mtu(l, mtu);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	return nlerr_to_errno(r);
-}
-
-int link_move(Netns *from, const char *ifname, const Netns *to, const char *new_name)
-{
-	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
-	int r;
-
-	r = link_new_change(new_name ?: ifname, &c);
-	if (r < 0)
-		return r;
-	rtnl_link_set_ns_fd(c, to->fd);
-	return link_change(from, ifname, c);
 }
 
 int link_delete(Netns *n, const char *ifname)

@@ -5,13 +5,18 @@
  * performs: veth pairs for the host link, WireGuard links, moving a link
  * between namespaces, up/down, MTU, alias, delete.
  *
- * Ownership: every link vpnconf creates carries the interface alias
- * "vpnconf:<namespace>:<role>" (role "hostlink" or "tunnel"). A link of a
- * desired name without that alias is foreign and is never modified.
- * The kernel cannot set an alias in the message that creates a link, so a
- * link is created where nobody else looks for it (inside the confinement
- * namespace, or under a temporary name) and gets its alias before it is
- * moved or renamed into place.
+ * Ownership: every link vpnconf creates is born in the interface group
+ * LINK_GROUP_VPNCONF (set in the very message that creates it, so there is
+ * no instant at which it exists unmarked) and then labelled with the
+ * alias "vpnconf:<namespace>:<role>" (role "hostlink" or "tunnel"; the
+ * kernel ignores an alias in a creating message). A link of a desired name
+ * outside that group is foreign and is never modified.
+ *
+ * Links are created where they live: the host link's namespace end and a
+ * managed tunnel are created directly inside the confinement namespace
+ * (IFLA_NET_NS_FD in the creating message) instead of being created
+ * elsewhere and moved, which costs the kernel an RCU grace period per move
+ * and would expose the link outside the namespace in between.
  */
 #pragma once
 
@@ -21,6 +26,7 @@
 #include "ipaddr.h"
 #include "netns.h"
 
+#define LINK_GROUP_VPNCONF 0x56504e43U /* "VPNC" */
 #define LINK_ALIAS_PREFIX "vpnconf:"
 #define LINK_ROLE_HOSTLINK "hostlink"
 #define LINK_ROLE_TUNNEL "tunnel"
@@ -31,6 +37,7 @@ typedef struct LinkInfo {
 	char kind[32]; /* rtnl link kind ("veth", "wireguard"...), "" when none */
 	bool up;       /* administratively up (IFF_UP) */
 	unsigned mtu;
+	uint32_t group;
 	char *alias; /* NULL when none */
 	IpPrefix *addrs; /* addresses with their prefix length */
 	size_t n_addrs;
@@ -48,19 +55,23 @@ const LinkInfo *link_snapshot_find(const LinkSnapshot *s, const char *name);
 
 /* "vpnconf:<ns>:<role>", newly allocated. */
 char *link_alias(const char *ns_name, const char *role);
-/* Does the link carry vpnconf's alias for ns_name (any role, or the given
- * role when role is not NULL)? */
+/* Is the link vpnconf's, for namespace ns_name (and role, unless NULL)?
+ * It must be in vpnconf's group; its alias, when it has one, must name
+ * ns_name (and role). A link in the group without an alias is one whose
+ * creator stopped before labelling it: it is vpnconf's. */
 bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role);
+/* Does the link carry exactly alias? */
+bool link_has_alias(const LinkInfo *l, const char *alias);
 
-/* Creates a veth pair inside n with both ends named there. Fails with
- * -EEXIST when either name is taken in n. */
-int link_veth_create(Netns *n, const char *name, const char *peer);
-/* Creates a WireGuard link in n (its UDP socket will live in n). mtu 0:
+/* Creates a veth pair with one message: end "name" in n, end "peer"
+ * directly in peer_ns, both in vpnconf's group. -EEXIST when name is
+ * taken in n (or peer in peer_ns); nothing is created then. */
+int link_veth_create(Netns *n, const char *name, const Netns *peer_ns, const char *peer);
+/* Creates a WireGuard link named name directly in dest, with one message
+ * sent from birthplace: the kernel creates the device in dest and its UDP
+ * socket in birthplace. In vpnconf's group, down, unconfigured. mtu 0:
  * kernel default. */
-int link_wireguard_create(Netns *n, const char *name, unsigned mtu);
-/* Moves ifname from "from" into "to", optionally renaming it there
- * (new_name NULL: keep). -EEXIST when the name is taken in "to". */
-int link_move(Netns *from, const char *ifname, const Netns *to, const char *new_name);
+int link_wireguard_create(Netns *birthplace, const Netns *dest, const char *name, unsigned mtu);
 int link_delete(Netns *n, const char *ifname);
 int link_set_up(Netns *n, const char *ifname, bool up);
 int link_set_mtu(Netns *n, const char *ifname, unsigned mtu);

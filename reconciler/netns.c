@@ -3,7 +3,9 @@
  * Named network namespaces (see netns.h): open, atomic create, delete, and
  * entering a namespace to open sockets or sysctl files inside it.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -258,6 +260,36 @@ int netns_delete(const char *dir, const char *name)
 	if (unlink(path) < 0)
 		return negative_errno();
 	return 0;
+}
+
+int netns_in_use(const Netns *n)
+{
+	_cleanup_free_ char *want = xasprintf("net:[%lu]", (unsigned long)n->ino);
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+	int r = 0;
+
+	if (!d)
+		return negative_errno();
+	while ((de = readdir(d))) {
+		char path[300], target[64];
+		ssize_t k;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		k = readlink(path, target, sizeof(target) - 1);
+		if (k <= 0)
+			continue; /* exited meanwhile, or a kernel thread */
+		target[k] = 0;
+		if (streq(target, want)) {
+			r = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
 }
 
 int netns_rtnl(Netns *n, struct nl_sock **ret)

@@ -70,6 +70,10 @@ void netns_leave(int *saved);
 /* A socket created inside n. */
 int netns_socket(const Netns *n, int domain, int type, int protocol);
 
+/* Does any process (other than the caller) have n as its network
+ * namespace? Scans /proc. */
+int netns_in_use(const Netns *n);
+
 /* Lazily created per-protocol sockets of n (owned by n). */
 int netns_rtnl(Netns *n, struct nl_sock **ret);
 int netns_nft(Netns *n, NftSocket **ret);

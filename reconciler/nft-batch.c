@@ -376,7 +376,12 @@ static int table_check(const NftTable *t)
 	return 0;
 }
 
-int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret)
+/* With replace, the batch begins with NEWTABLE (create if absent) and
+ * DELTABLE, so that it replaces whatever table of that name exists in one
+ * transaction. Without, it only creates: the commit then destroys nothing,
+ * so no deferred destruction (and its RCU grace period) is left behind for
+ * the socket's release to wait on. */
+static int batch_build(const NftTable *t, uint32_t seq, bool replace, NftBatch **ret)
 {
 	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
 	int r;
@@ -390,8 +395,10 @@ int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret)
 
 	b = batch_new(seq);
 	batch_begin(b);
-	put_table(b, NFT_MSG_NEWTABLE, t->name, NULL, false);
-	put_table(b, NFT_MSG_DELTABLE, t->name, NULL, false);
+	if (replace) {
+		put_table(b, NFT_MSG_NEWTABLE, t->name, NULL, false);
+		put_table(b, NFT_MSG_DELTABLE, t->name, NULL, false);
+	}
 	put_table(b, NFT_MSG_NEWTABLE, t->name, nft_table_kind_marker(t->kind), true);
 	FOREACH_ARRAY(c, t->chains, t->n_chains)
 		put_chain(b, t->name, c);
@@ -409,6 +416,16 @@ int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret)
 
 	*ret = TAKE_PTR(b);
 	return 0;
+}
+
+int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret)
+{
+	return batch_build(t, seq, true, ret);
+}
+
+int nft_batch_build_create(const NftTable *t, uint32_t seq, NftBatch **ret)
+{
+	return batch_build(t, seq, false, ret);
 }
 
 int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret)

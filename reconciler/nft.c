@@ -18,6 +18,18 @@ int nft_table_replace(NftSocket *s, const NftTable *t)
 	return nft_batch_send(s, b);
 }
 
+int nft_table_create(NftSocket *s, const NftTable *t)
+{
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	int r;
+
+	assert(s && t);
+	r = nft_batch_build_create(t, nft_socket_next_seq(s), &b);
+	if (r < 0)
+		return r;
+	return nft_batch_send(s, b);
+}
+
 int nft_table_delete(NftSocket *s, const char *name)
 {
 	_cleanup_(nft_batch_freep) NftBatch *b = NULL;

@@ -78,6 +78,9 @@ typedef struct NftBatch NftBatch;
 NftBatch *nft_batch_free(NftBatch *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NftBatch *, nft_batch_free);
 int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret);
+/* Creates the table where none exists (EEXIST otherwise): for a fresh
+ * namespace, where nothing is to be replaced. */
+int nft_batch_build_create(const NftTable *t, uint32_t seq, NftBatch **ret);
 int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret);
 /* The batch as one contiguous byte array (golden tests, sending). */
 const void *nft_batch_data(const NftBatch *b, size_t *ret_size);
@@ -105,6 +108,7 @@ int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names);
 int nft_batch_send(NftSocket *s, const NftBatch *b);
 /* Convenience: build + send. */
 int nft_table_replace(NftSocket *s, const NftTable *t);
+int nft_table_create(NftSocket *s, const NftTable *t);
 /* Deletes table inet <name>; -ENOENT when absent. */
 int nft_table_delete(NftSocket *s, const char *name);
 /* The namespace's ruleset generation id (NFT_MSG_GETGEN): it changes with

@@ -79,9 +79,6 @@ int observe_birthplace(ObserveContext *c, const char *socket_namespace, Birthpla
 			b->netns = n;
 		}
 	}
-	r = birthplace_links(b);
-	if (r < 0)
-		return r;
 	*ret = b;
 	return 0;
 }
@@ -146,10 +143,8 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 				      Observed *o)
 {
 	_cleanup_free_ char *pin_name = nft_pin_table_name(name);
-	char temp[IFNAMSIZ];
 	Birthplace *b;
 	NftSocket *nft;
-	const LinkInfo *orphan;
 	int r;
 
 	r = observe_birthplace(c, ns ? ns->wg.socket_namespace : NULL, &b);
@@ -160,11 +155,6 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 	if (r < 0)
 		return r;
 	o->birthplace_present = true;
-
-	tunnel_temp_name(name, temp);
-	orphan = link_snapshot_find(&b->links, temp);
-	if (orphan && streq(orphan->kind, "wireguard"))
-		o->tunnel_orphan = orphan;
 
 	r = netns_nft(b->netns, &nft);
 	if (r < 0)

@@ -35,7 +35,7 @@ int observe_context_init(ObserveContext *c, const char *netns_dir, const char *r
 void observe_context_done(ObserveContext *c);
 
 /* The birthplace of ns's tunnel (socketNamespace, or self). -ENOENT when
- * that namespace does not exist. Links are snapshotted on first use. */
+ * that namespace does not exist. */
 int observe_birthplace(ObserveContext *c, const char *socket_namespace, Birthplace **ret);
 
 /* Observes namespace name. ns is its desired configuration, or NULL when

@@ -127,11 +127,10 @@ static int plan_netns(Planner *p)
 
 static bool link_wanted(const Namespace *ns, const LinkInfo *l)
 {
-	if (link_is_ours(l, ns->name, LINK_ROLE_HOSTLINK))
-		return ns->host_link && streq(l->name, ns->ns_if);
-	if (link_is_ours(l, ns->name, LINK_ROLE_TUNNEL))
-		return ns->wg.managed && streq(l->name, ns->wg.ifname);
-	return false;
+	return (ns->host_link && streq(l->name, ns->ns_if) &&
+		link_is_ours(l, ns->name, LINK_ROLE_HOSTLINK)) ||
+	       (ns->wg.managed && streq(l->name, ns->wg.ifname) &&
+		link_is_ours(l, ns->name, LINK_ROLE_TUNNEL));
 }
 
 static void plan_stale_links(Planner *p)
@@ -376,6 +375,28 @@ static void plan_link_up(Planner *p, StepSite site, const LinkInfo *l)
 	add(p, s);
 }
 
+/* A link of vpnconf's whose creator stopped before labelling it. */
+static void plan_link_alias(Planner *p, StepSite site, const LinkInfo *l, const char *role)
+{
+	_cleanup_free_ char *alias = link_alias(p->ns->name, role);
+	Step *s;
+
+	if (link_has_alias(l, alias))
+		return;
+	s = step_new(STEP_LINK_ALIAS, site, p->ns->name, "label", "link %s", l->name);
+	s->ifname = xstrdup(l->name);
+	s->alias = TAKE_PTR(alias);
+	s->before = l->alias ? xstrdup(l->alias) : NULL;
+	s->after = xstrdup(s->alias);
+	strv_pushf(&s->reasons, "link %s lacks its alias %s", l->name, s->alias);
+	if (l->alias) {
+		s->inverse = step_new(STEP_LINK_ALIAS, site, p->ns->name, "label", "link %s", l->name);
+		s->inverse->ifname = xstrdup(l->name);
+		s->inverse->alias = xstrdup(l->alias);
+	}
+	add(p, s);
+}
+
 /* 5a. The host link. */
 
 static void host_link_prefixes(const Namespace *ns, IpPrefix *host, IpPrefix *nsside)
@@ -446,6 +467,8 @@ static void plan_host_link(Planner *p)
 		return;
 	}
 
+	plan_link_alias(p, SITE_HOST, host, LINK_ROLE_HOSTLINK);
+	plan_link_alias(p, SITE_NAMESPACE, nsl, LINK_ROLE_HOSTLINK);
 	host_link_prefixes(ns, &ha, &na);
 	plan_link_addrs(p, SITE_HOST, host, &ha, 1);
 	plan_link_addrs(p, SITE_NAMESPACE, nsl, &na, 1);
@@ -563,18 +586,15 @@ static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
 static int plan_tunnel_create(Planner *p)
 {
 	const Namespace *ns = p->ns;
-	char temp[IFNAMSIZ];
 	Step *s;
 	int r;
 
-	tunnel_temp_name(ns->name, temp);
 	s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
 		     ns->wg.ifname);
-	s->temp_name = xstrdup(temp);
 	s->ifname = xstrdup(ns->wg.ifname);
 	s->alias = link_alias(ns->name, LINK_ROLE_TUNNEL);
 	s->mtu = ns->wg.mtu;
-	s->after = xasprintf("wireguard, born in %s", ns->wg.socket_namespace ?: "init");
+	s->after = xasprintf("wireguard, UDP socket in %s", ns->wg.socket_namespace ?: "init");
 	strv_push(&s->reasons, "tunnel absent");
 	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->wg.ifname, NULL);
 	add(p, s);
@@ -606,11 +626,6 @@ static int plan_tunnel(Planner *p)
 		plan_routes(p, NULL);
 		return 0;
 	}
-	if (p->have->tunnel_orphan) {
-		s = step_link_delete(ns->name, SITE_BIRTHPLACE, p->have->tunnel_orphan->name,
-				     "temporary tunnel link left by an interrupted run");
-		add(p, s);
-	}
 	if (!p->have->birthplace_present) {
 		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
 			     ns->wg.ifname);
@@ -631,6 +646,7 @@ static int plan_tunnel(Planner *p)
 		return 0;
 	}
 
+	plan_link_alias(p, SITE_NAMESPACE, t, LINK_ROLE_TUNNEL);
 	r = tunnel_configure_step(p, p->have->wg, &s);
 	if (r < 0)
 		return r;

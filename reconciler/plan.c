@@ -13,9 +13,9 @@
  *   NFT_DELETE         table_name
  *   HOSTLINK_CREATE    ifname (host end), peer_ifname (namespace end), alias,
  *                      prefix (host address), peer_prefix (namespace address)
- *   TUNNEL_CREATE      temp_name (in the birthplace), ifname (in the namespace), alias, mtu
+ *   TUNNEL_CREATE      ifname (created from the birthplace inside the namespace), alias, mtu
  *   TUNNEL_CONFIGURE   ifname, wg_change
- *   LINK_DELETE/UP/DOWN ifname; LINK_MTU ifname, mtu
+ *   LINK_DELETE/UP/DOWN ifname; LINK_MTU ifname, mtu; LINK_ALIAS ifname, alias
  *   ADDR_ADD/DEL       ifname, prefix
  *   ROUTE_ADD          ifname, prefix; ROUTE_DEL prefix, oif
  *   FILE_WRITE         path, content; FILE_REMOVE path
@@ -24,7 +24,6 @@
 
 #include "nft.h"
 #include "plan-internal.h"
-#include "sha256.h"
 #include "wg.h"
 
 static const char *const step_kind_names[_STEP_KIND_MAX] = {
@@ -38,6 +37,7 @@ static const char *const step_kind_names[_STEP_KIND_MAX] = {
 	[STEP_TUNNEL_CREATE] = "tunnel-create",
 	[STEP_TUNNEL_CONFIGURE] = "tunnel-configure",
 	[STEP_LINK_DELETE] = "link-delete",
+	[STEP_LINK_ALIAS] = "link-alias",
 	[STEP_LINK_UP] = "link-up",
 	[STEP_LINK_DOWN] = "link-down",
 	[STEP_LINK_MTU] = "link-mtu",
@@ -79,7 +79,6 @@ Step *step_free(Step *s)
 	free(s->ifname);
 	free(s->peer_ifname);
 	free(s->alias);
-	free(s->temp_name);
 	free(s->key);
 	free(s->value);
 	free(s->path);
@@ -111,15 +110,6 @@ char *step_describe(const Step *s)
 		return xasprintf("%s: %s %s (%s%s%s)", s->namespace, s->action, s->object,
 				 strempty(s->before), arrow, strempty(s->after));
 	return xasprintf("%s: %s %s", s->namespace, s->action, s->object);
-}
-
-void tunnel_temp_name(const char *ns_name, char ret[static IFNAMSIZ])
-{
-	_cleanup_free_ char *in = xasprintf("tunnel:%s", ns_name);
-	uint8_t digest[SHA256_DIGEST_SIZE];
-
-	sha256(in, strlen(in), digest);
-	snprintf(ret, IFNAMSIZ, "vpnc%02x%02x%02x%02x", digest[0], digest[1], digest[2], digest[3]);
 }
 
 char *netns_marker_path(const char *runtime_dir, const char *ns_name)
@@ -208,17 +198,19 @@ int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed
 	}
 
 	/* Interfaces first: once they are gone, whatever still runs inside
-	 * has loopback only, whatever the policy. */
-	if (have->netns_state == NETNS_PRESENT)
+	 * has loopback only, whatever the policy. When nothing runs inside,
+	 * unmounting the namespace lets the kernel remove it with everything
+	 * in it at once; deleting each interface first would only cost an
+	 * RCU grace period apiece. */
+	if (have->netns_state == NETNS_PRESENT && have->in_use)
 		FOREACH_ARRAY(l, have->links.links, have->links.n)
 		if (link_is_removable(l, name))
-			plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name, NULL));
+			plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name,
+							 "processes still run inside"));
 	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
 	    have->netns_state != NETNS_PRESENT)
-		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name, NULL));
-	if (have->tunnel_orphan)
-		plan_append(&p, step_link_delete(name, SITE_BIRTHPLACE, have->tunnel_orphan->name,
-						 "temporary tunnel link left by an interrupted run"));
+		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
+						 "host link without its namespace"));
 
 	if (have->pin_table) {
 		s = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, name, "delete", "nft table inet %s",

@@ -14,11 +14,14 @@
  *      first, under the old policy);
  *   3. sysctls, then the policy table, replaced atomically;
  *   4. the endpoint-pinning table in the tunnel's birthplace namespace;
- *   5. the host link, then the managed tunnel (created in its birthplace
- *      unconfigured and down, moved in, configured, addressed, up, routed);
+ *   5. the host link, then the managed tunnel (created from its birthplace
+ *      directly inside the namespace, unconfigured and down; then
+ *      configured, addressed, up, routed);
  *   6. the resolver files.
- * Teardown runs the other way: interfaces first, then pinning, files, and
- * the namespace (whose policy lives as long as anything is inside).
+ * Teardown runs the other way: interfaces first (when anything still runs
+ * inside; otherwise the kernel removes them with the namespace), then
+ * pinning, files, and the namespace, whose policy lives as long as
+ * anything is inside.
  */
 #pragma once
 
@@ -44,6 +47,7 @@ typedef enum StepKind {
 	STEP_TUNNEL_CREATE,
 	STEP_TUNNEL_CONFIGURE,
 	STEP_LINK_DELETE,
+	STEP_LINK_ALIAS,
 	STEP_LINK_UP,
 	STEP_LINK_DOWN,
 	STEP_LINK_MTU,
@@ -85,7 +89,6 @@ struct Step {
 	char *ifname;
 	char *peer_ifname;
 	char *alias;
-	char *temp_name;
 	IpPrefix prefix;
 	IpPrefix peer_prefix;
 	int oif;
@@ -145,7 +148,7 @@ typedef struct Observed {
 	size_t n_routes;
 	WgDevice *wg; /* the managed tunnel's device, NULL when absent */
 	const LinkInfo *host_link; /* hostIf in the host namespace, borrowed */
-	const LinkInfo *tunnel_orphan; /* the tunnel's temporary link in its birthplace */
+	bool in_use; /* teardown only: a process still runs inside */
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent */
@@ -166,8 +169,5 @@ int plan_namespace(const PlanInput *in, const Observed *have, Plan *ret);
 int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed *have,
 		  Plan *ret);
 
-/* The temporary name of a managed tunnel while it sits in its birthplace
- * namespace: "vpnc" + the first 8 hex digits of sha256("tunnel:" + name). */
-void tunnel_temp_name(const char *ns_name, char ret[static IFNAMSIZ]);
 /* <runtime_dir>/<name>/netns-id */
 char *netns_marker_path(const char *runtime_dir, const char *ns_name);

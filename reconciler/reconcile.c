@@ -154,6 +154,9 @@ static bool dry_run(const Run *run)
 	return run->opts->mode == RECONCILE_DRY_RUN;
 }
 
+/* Were the namespace and this very desired state in sync before? Then
+ * any difference now is drift, not a change being rolled out. A namespace
+ * whose last transaction took it down is not in sync with anything. */
 static bool was_in_sync(Run *run, const char *name)
 {
 	TxnRecord t = {};
@@ -161,11 +164,14 @@ static bool was_in_sync(Run *run, const char *name)
 
 	if (!run->journal)
 		return false;
-	if (run->in_sync_mark && streq(run->in_sync_mark, run->digest))
-		return true;
 	if (journal_last_txn(run->journal, name, &t) < 0)
-		return false;
-	ok = t.outcome == TXN_APPLIED && streq_ptr(t.desired_sha256, run->digest);
+		return run->in_sync_mark && streq(run->in_sync_mark, run->digest);
+	if (streq_ptr(t.command, "down"))
+		ok = false;
+	else if (run->in_sync_mark && streq(run->in_sync_mark, run->digest))
+		ok = true;
+	else
+		ok = t.outcome == TXN_APPLIED && streq_ptr(t.desired_sha256, run->digest);
 	txn_record_done(&t);
 	return ok;
 }
@@ -262,8 +268,17 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 		return r;
 	}
 
-	if (teardown)
+	if (teardown) {
+		if (*ret_netns) {
+			r = netns_in_use(*ret_netns);
+			if (r < 0) {
+				*ret_error = xasprintf("scanning processes of %s: %s", name, strerror(-r));
+				return r;
+			}
+			have->in_use = r > 0;
+		}
 		return plan_teardown(d->runtime_dir, d->netns_dir, have, ret_plan);
+	}
 
 	if (ns->wg.managed && *ret_bp) {
 		_cleanup_free_ char *path = NULL;

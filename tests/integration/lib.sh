@@ -53,11 +53,16 @@ expect_rc() {
   [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
 }
 
-# in_ns NS CMD...: run CMD inside network namespace NS.
+# in_ns NS CMD...: run CMD inside network namespace NS ("host": the
+# sandbox's own namespace, where vpnconf runs).
 in_ns() {
   local ns=$1
   shift
-  nsenter --net="/run/netns/$ns" "$@"
+  if [ "$ns" = host ]; then
+    "$@"
+  else
+    nsenter --net="/run/netns/$ns" "$@"
+  fi
 }
 
 # example_config [JQ-LIKE SED...]: the bundled example as the test config.
@@ -85,7 +90,12 @@ vpn_server() {
 serve() {
   local ns=$1
   shift
-  in_ns "$ns" "$NETTEST" "$@" &
+  # A simple command, so that $! is nettest itself (cleanup kills it).
+  if [ "$ns" = host ]; then
+    "$NETTEST" "$@" &
+  else
+    nsenter --net="/run/netns/$ns" "$NETTEST" "$@" &
+  fi
   BG_PIDS+=($!)
 }
 
@@ -101,3 +111,151 @@ wait_file() {
   for i in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.01; done
   fail "timed out waiting for $1"
 }
+
+# ---------------------------------------------------------------------------
+# Helpers of the shell tests (tests/integration/test-*.sh).
+
+set -E
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
+
+# The confinement namespace the tests configure, and what
+# docs/desired-state.md derives for it: host link names and addresses.
+NS=vpnapps
+HOST_IF=vh-614ddd762fc4
+NS_IF=vn-b24c1d61df23
+HOST_ADDR=169.254.202.93
+NS_ADDR=169.254.202.94
+
+# write_config [MEMBER...]: writes $CONFIG, a desired state with the one
+# namespace $NS whose members (the inside of namespaces.$NS) come from
+# stdin. Each MEMBER is another top-level member, e.g. '"drift": {...}'.
+write_config() {
+  local body member
+  body=$(cat)
+  {
+    echo '{'
+    echo '  "version": 1,'
+    for member in "$@"; do echo "  $member,"; done
+    echo "  \"namespaces\": { \"$NS\": {"
+    echo "$body"
+    echo '  } }'
+    echo '}'
+  } >"$CONFIG"
+}
+
+# up: the first reconcile of $CONFIG, then the tunnel stand-in moved into
+# $NS; the result must be in sync.
+up() {
+  expect_rc 0 vc reconcile
+  vpn_server "$NS" wg0
+  expect_rc 0 vc plan >/dev/null
+}
+
+# json EXPR: evaluates the Python expression EXPR over the JSON document
+# read from stdin (bound to d). Strings print as they are, anything else
+# as JSON (true, null, [...]).
+json() {
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+
+# txn_count: how many transactions the journal holds.
+txn_count() { vc history --json --limit 0 | json 'len(d["transactions"])'; }
+# txn_last [FIELD]: a field (default id) of the newest transaction.
+txn_last() {
+  vc history --json --limit 1 | json "d['transactions'][0]['${1:-id}'] if d['transactions'] else ''"
+}
+
+# snapshot FILE: what the kernel and the runtime directory hold, in every
+# namespace (links, addresses, routes, nftables), for before/after
+# comparisons.
+snapshot() {
+  local ns
+  {
+    echo "## namespaces"
+    ip netns list
+    for ns in host $(ip netns list | cut -d' ' -f1); do
+      echo "## $ns"
+      in_ns "$ns" ip -d -o link show
+      in_ns "$ns" ip -o addr show
+      in_ns "$ns" ip route show table all
+      in_ns "$ns" nft list ruleset
+    done
+    echo "## files"
+    find /run/vpnconf /run/netns -printf '%p %y %m\n' 2>/dev/null | sort || true
+    find /run/vpnconf -type f -exec sha256sum {} + 2>/dev/null | sort || true
+  } >"$1" 2>&1
+}
+
+# same_snapshot BEFORE AFTER WHAT: fails with the difference unless equal.
+same_snapshot() {
+  diff -u "$1" "$2" >&2 || fail "$3: the state changed (diff above)"
+}
+
+# Services: each SPEC is "PROTO ADDR PORT" (one word each, PROTO udp or
+# tcp). count_file NS SPEC names the file a server's count goes to.
+count_file() { echo "$TEST_TMP/count-$1-${2// /-}"; }
+
+# serve_all NS SPEC...: nettest servers on each SPEC in NS (UDP ones
+# echo), returning once all are listening.
+serve_all() {
+  local ns=$1 spec proto addr port
+  shift
+  for spec in "$@"; do
+    read -r proto addr port <<<"$spec"
+    if [ "$proto" = udp ]; then
+      serve "$ns" udp-server "$addr" "$port" --reply --count-file "$(count_file "$ns" "$spec")"
+    else
+      serve "$ns" tcp-server "$addr" "$port" --count-file "$(count_file "$ns" "$spec")"
+    fi
+  done
+  for spec in "$@"; do wait_file "$(count_file "$ns" "$spec")"; done
+}
+
+# served NS SPEC: how many datagrams/connections the server counted.
+served() { cat "$(count_file "$1" "$2")"; }
+
+# reach NS yes|no SPEC...: from NS, every SPEC answers (yes) or none does
+# (no). The probes run concurrently, so a "no" costs one timeout
+# ($TIMEOUT_MS, default 400 ms); a "yes" may take up to 2 s on a busy
+# machine, since an answer ends it early.
+reach() {
+  local ns=$1 want=$2 spec proto addr port i rc bad=() ms=${TIMEOUT_MS:-400}
+  local -a pids=() specs=()
+  shift 2
+  [ "$want" = no ] || ms=2000
+  for spec in "$@"; do
+    read -r proto addr port <<<"$spec"
+    (
+      trap - ERR
+      TIMEOUT_MS=$ms can "$ns" "$proto" "$addr" "$port"
+    ) &
+    pids+=($!)
+    specs+=("$spec")
+  done
+  for i in "${!pids[@]}"; do
+    rc=0
+    wait "${pids[$i]}" || rc=$?
+    if [ "$want" = yes ] && [ "$rc" != 0 ]; then
+      bad+=("no answer from ${specs[$i]}")
+    elif [ "$want" = no ] && [ "$rc" = 0 ]; then
+      bad+=("an answer from ${specs[$i]}")
+    fi
+  done
+  [ "${#bad[@]}" = 0 ] || fail "inside $ns: $(printf '%s; ' "${bad[@]}")"
+}
+
+# links NS: the names of the interfaces in NS ("host" too), sorted, on one
+# line.
+links() {
+  in_ns "$1" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort |
+    tr '\n' ' ' | sed 's/ $//'
+}
+
+# contains TEXT STRING: TEXT contains the fixed STRING. (Not "CMD | grep
+# -q": with pipefail, grep's early exit fails CMD with SIGPIPE.)
+contains() { grep -qF -- "$2" <<<"$1"; }

@@ -26,7 +26,8 @@
 #   wg_has_handshake NS IF true once interface IF in NS has completed a
 #                          handshake with some peer
 #   vm_ping NS ADDR [N]    N (default 1) echo requests from NS to ADDR, 0.2 s
-#                          apart, all answered within 5 s
+#                          apart, all answered within 5 s; prints only on
+#                          failure
 #   nft_counter NS FAMILY TABLE COUNTER
 #                          print the packet count of a named nft counter
 #   make_vpn_server NAME HOST_ADDR SERVER_ADDR TUNNEL_ADDR [PORT]
@@ -135,7 +136,11 @@ wg_has_handshake() {
 }
 
 vm_ping() {
-  in_ns "$1" "${_vm_ping[@]}" -q -c "${3:-1}" -i 0.2 -w 5 "$2"
+  local out
+  out=$(in_ns "$1" "${_vm_ping[@]}" -q -c "${3:-1}" -i 0.2 -w 5 "$2" 2>&1) || {
+    echo "$out" >&2
+    return 1
+  }
 }
 
 nft_counter() {
@@ -146,10 +151,10 @@ nft_counter() {
 # _vm_addr_add NS DEV ADDR/PREFIX (NS "" = the host).  IPv6 addresses skip
 # duplicate address detection, which would keep them unusable for a while.
 _vm_addr_add() {
-  local ns=() opts=()
-  [[ -n $1 ]] && ns=(-n "$1")
-  [[ $3 == *:* ]] && opts=(nodad)
-  ip "${ns[@]}" addr add "$3" dev "$2" "${opts[@]}"
+  local ns_opt=() dad_opt=()
+  [[ -n $1 ]] && ns_opt=(-n "$1")
+  [[ $3 == *:* ]] && dad_opt=(nodad)
+  ip "${ns_opt[@]}" addr add "$3" dev "$2" "${dad_opt[@]}"
 }
 
 make_vpn_server() {

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Egress: allowList lets only the listed CIDRs out; allowedTcpPorts and
+# allowedUdpPorts narrow it to those ports; allowAllTunnel lets everything
+# out through the tunnel and still nothing through any other interface,
+# even when a route points there.
+. "$(dirname "$0")/lib.sh"
+
+config() {
+  write_config <<EOF
+      "wireguard": { "interface": "wg0", "managed": false },
+      "dns": { "servers": ["10.64.0.1"] },
+      "egress": { $1 }
+EOF
+  expect_rc 0 vc reconcile
+  expect_rc 0 vc plan >/dev/null
+}
+
+allowed_cidrs='"mode": "allowList", "allowedCidrs": ["10.64.0.0/16", "192.0.2.0/24"]'
+config "$allowed_cidrs"
+vpn_server "$NS" wg0
+expect_rc 0 vc plan >/dev/null
+
+# A second way out that is not the tunnel: a veth to namespace "leak",
+# with routes through it to an address the fixture serves there.
+ip netns add leak
+ip -n leak link set lo up
+ip link add leak0 type veth peer name leak1
+ip link set leak0 netns "$NS"
+ip link set leak1 netns leak
+ip -n "$NS" addr add 203.0.113.2/24 dev leak0
+ip -n "$NS" link set leak0 up
+ip -n leak addr add 203.0.113.1/24 dev leak1
+ip -n leak link set leak1 up
+
+allowed=("tcp 192.0.2.10 80" "tcp 192.0.2.10 443" "udp 192.0.2.10 4000" "udp 192.0.2.10 4001"
+  "tcp 10.64.9.9 443" "udp 10.64.9.9 4000")
+never=("tcp 198.51.100.20 80" "tcp 198.51.100.20 443" "udp 198.51.100.20 4000")
+leaks=("tcp 203.0.113.1 443" "udp 203.0.113.1 4000")
+serve_all vpnsrv "${allowed[@]}" "${never[@]}"
+serve_all leak "${leaks[@]}"
+
+note "allowList: the listed CIDRs, any port"
+reach "$NS" yes "${allowed[@]}"
+reach "$NS" no "${never[@]}" "${leaks[@]}"
+
+note "allowList with allowedTcpPorts [443]: tcp/443 to allowed CIDRs only"
+config "$allowed_cidrs, \"allowedTcpPorts\": [443]"
+reach "$NS" yes "tcp 192.0.2.10 443" "tcp 10.64.9.9 443"
+reach "$NS" no "tcp 192.0.2.10 80" "udp 192.0.2.10 4000" "udp 10.64.9.9 4000" "${never[@]}" \
+  "${leaks[@]}"
+
+note "allowList with allowedUdpPorts [4000]: udp/4000 to allowed CIDRs only"
+config "$allowed_cidrs, \"allowedUdpPorts\": [4000]"
+reach "$NS" yes "udp 192.0.2.10 4000" "udp 10.64.9.9 4000"
+reach "$NS" no "udp 192.0.2.10 4001" "tcp 192.0.2.10 80" "tcp 192.0.2.10 443" "${never[@]}" \
+  "${leaks[@]}"
+
+note "allowList with ports and no CIDRs: those ports to any destination through the tunnel"
+config '"mode": "allowList", "allowedTcpPorts": [443], "allowedUdpPorts": [4000]'
+reach "$NS" yes "tcp 192.0.2.10 443" "tcp 198.51.100.20 443" "udp 198.51.100.20 4000"
+reach "$NS" no "tcp 192.0.2.10 80" "tcp 198.51.100.20 80" "udp 192.0.2.10 4001" "${leaks[@]}"
+
+note "allowList with neither ports nor CIDRs: nothing"
+config '"mode": "allowList"'
+reach "$NS" no "${allowed[@]}" "${never[@]}" "${leaks[@]}"
+
+note "allowAllTunnel: everything through the tunnel, nothing elsewhere"
+config '"mode": "allowAllTunnel"'
+reach "$NS" yes "${allowed[@]}" "${never[@]}"
+reach "$NS" no "${leaks[@]}"
+
+note "allowAllTunnel: a route through another interface meets the drop"
+ip -n leak addr add 198.51.100.20/32 dev leak1
+ip -n "$NS" route add 198.51.100.20/32 via 203.0.113.1 dev leak0
+serve_all leak "tcp 198.51.100.20 8443"
+reach "$NS" no "tcp 198.51.100.20 8443"
+ip -n "$NS" route del 198.51.100.20/32
+ip -n "$NS" route replace default via 203.0.113.1 dev leak0
+reach "$NS" no "tcp 198.51.100.20 8443" "${never[@]}" "${allowed[@]}"
+for spec in "${leaks[@]}"; do
+  [ "$(served leak "$spec")" = 0 ] || fail "$spec: traffic left by the leak interface"
+done
+[ "$(served leak "tcp 198.51.100.20 8443")" = 0 ] || fail "traffic left by a leaked route"
+note "ok"

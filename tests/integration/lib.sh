@@ -259,3 +259,27 @@ links() {
 # contains TEXT STRING: TEXT contains the fixed STRING. (Not "CMD | grep
 # -q": with pipefail, grep's early exit fails CMD with SIGPIPE.)
 contains() { grep -qF -- "$2" <<<"$1"; }
+
+# check_failed MSG: reports a failed check and lets the test go on, so that
+# one known problem does not hide the checks after it; finish then fails.
+SOFT_FAILURES=()
+check_failed() {
+  echo "FAIL: $*" >&2
+  SOFT_FAILURES+=("$*")
+}
+# finish: the end of a test.
+finish() {
+  [ "${#SOFT_FAILURES[@]}" = 0 ] || fail "${#SOFT_FAILURES[@]} check(s) failed (see above)"
+  note "ok"
+}
+
+# capture RC CMD...: runs CMD with its standard output and error in $OUT
+# (and shown), failing unless it exits with RC.
+OUT=
+capture() {
+  local want=$1 rc=0
+  shift
+  OUT=$("$@" 2>&1) || rc=$?
+  printf '%s\n' "$OUT"
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}

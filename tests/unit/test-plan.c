@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner is where vpnconf's fail-closed order lives; these tests pin
+ * it down without a kernel: observed states are built by hand, plans are
+ * checked step by step (kind, site, order, inverse).
+ */
+#include <arpa/inet.h>
+
+#include "nft.h"
+#include "plan.h"
+#include "test-desired.h"
+#include "test.h"
+#include "wg.h"
+
+static Desired *external_desired(void)
+{
+	return accept_doc(DOC(.external = true, .ns = "'publishToHost': {'tcp': [8080]}"));
+}
+
+static Desired *managed_desired(void)
+{
+	return accept_doc(DOC(.ns = "'publishToHost': {'tcp': [8080]}",
+			      .wg = "'endpointPinning': {'enable': true}"));
+}
+
+/* A WireGuard device as the kernel would report it for ns. */
+static WgDevice *wg_device_like(const Namespace *ns)
+{
+	WgDevice *d = xcalloc(1, sizeof(*d));
+
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ns->wg.ifname);
+	d->has_private_key = true;
+	memset(d->private_key, 0x42, sizeof(d->private_key));
+	d->fwmark = ns->wg.fwmark;
+	FOREACH_ARRAY(p, ns->wg.peers, ns->wg.n_peers)
+	{
+		WgPeer *w = wg_device_add_peer(d);
+		memcpy(w->public_key, p->public_key, WG_KEY_LEN);
+		w->endpoint.in.sin_family = AF_INET;
+		w->endpoint.in.sin_port = htons(p->endpoint.port);
+		w->endpoint.in.sin_addr = p->endpoint.addr.in;
+		w->persistent_keepalive = p->persistent_keepalive;
+		w->allowed_ips = xcalloc(p->n_allowed_ips, sizeof(IpPrefix));
+		memcpy(w->allowed_ips, p->allowed_ips, p->n_allowed_ips * sizeof(IpPrefix));
+		w->n_allowed_ips = p->n_allowed_ips;
+	}
+	wg_device_sort(d);
+	return d;
+}
+
+static LinkInfo *add_link(LinkSnapshot *s, const char *name, const char *kind, const char *alias,
+			  uint32_t group)
+{
+	LinkInfo *l = ARRAY_APPEND(s->links, s->n);
+
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
+	l->ifindex = (int)s->n + 1;
+	l->up = true;
+	l->group = group;
+	l->alias = alias ? xstrdup(alias) : NULL;
+	return l;
+}
+
+static void add_addr(LinkInfo *l, const char *prefix)
+{
+	IpPrefix *p = ARRAY_APPEND(l->addrs, l->n_addrs);
+	ASSERT_OK(ipprefix_parse(prefix, false, p));
+}
+
+static void sort_snapshot(LinkSnapshot *s)
+{
+	/* link_snapshot_find() bisects a name-sorted array. */
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = i + 1; j < s->n; j++)
+			if (strcmp(s->links[i].name, s->links[j].name) > 0) {
+				LinkInfo t = s->links[i];
+				s->links[i] = s->links[j];
+				s->links[j] = t;
+			}
+}
+
+/* The observed state of ns when everything is exactly as desired. */
+static void observe_converged(const Desired *d, const Namespace *ns, LinkSnapshot *host,
+			      Observed *o)
+{
+	char buf[IPPREFIX_STRLEN];
+	_cleanup_free_ char *alias_h = link_alias(ns->name, LINK_ROLE_HOSTLINK);
+	_cleanup_free_ char *alias_t = link_alias(ns->name, LINK_ROLE_TUNNEL);
+	LinkInfo *l;
+
+	*o = (Observed){.name = xstrdup(ns->name), .netns_state = NETNS_PRESENT, .owned = true,
+			.netns_id = xstrdup("4:4026532300"), .disable_ipv6_all = 1,
+			.disable_ipv6_default = 1, .birthplace_present = true};
+	o->marker = xstrdup("4:4026532300\n");
+	add_link(&o->links, "lo", "", NULL, 0);
+	l = add_link(&o->links, ns->ns_if, "veth", alias_h, LINK_GROUP_VPNCONF);
+	snprintf(buf, sizeof(buf), "%s/30", inet_ntoa(ns->host_link_ns_addr));
+	add_addr(l, buf);
+	add_addr(l, "fe80::1/64"); /* the kernel's own link-local: ignored */
+	if (ns->wg.managed) {
+		l = add_link(&o->links, ns->wg.ifname, "wireguard", alias_t, LINK_GROUP_VPNCONF);
+		FOREACH_ARRAY(a, ns->wg.addresses, ns->wg.n_addresses)
+		*ARRAY_APPEND(l->addrs, l->n_addrs) = *a;
+		o->wg = wg_device_like(ns);
+		FOREACH_ARRAY(p, ns->wg.peers, ns->wg.n_peers)
+		FOREACH_ARRAY(a, p->allowed_ips, p->n_allowed_ips)
+		*ARRAY_APPEND(o->routes, o->n_routes) = (RouteInfo){.dst = *a, .oif = l->ifindex};
+		ASSERT_OK(nft_pin_build(ns, &o->pin_table));
+	}
+	sort_snapshot(&o->links);
+	ASSERT_OK(nft_policy_build(ns, &o->table));
+
+	l = add_link(host, ns->host_if, "veth", alias_h, LINK_GROUP_VPNCONF);
+	snprintf(buf, sizeof(buf), "%s/30", inet_ntoa(ns->host_link_host_addr));
+	add_addr(l, buf);
+	sort_snapshot(host);
+	o->host_link = link_snapshot_find(host, ns->host_if);
+
+	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
+		o->files[f] = dns_file_render(ns, f);
+	(void)d;
+}
+
+static int index_of(const Plan *p, StepKind kind)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->steps[i]->kind == kind)
+			return (int)i;
+	return -1;
+}
+
+static int plan_for(const Desired *d, const Observed *o, Plan *p)
+{
+	const Namespace *ns = &d->namespaces[0];
+	_cleanup_(wg_device_freep) WgDevice *want = ns->wg.managed ? wg_device_like(ns) : NULL;
+	PlanInput in = {.desired = d, .ns = ns, .want_wg = want};
+
+	return plan_namespace(&in, o, p);
+}
+
+TEST(fresh_external_namespace_policy_comes_first)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"), .netns_state = NETNS_ABSENT,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 4);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NETNS_CREATE);
+	/* The namespace is born with its policy and sysctls inside. */
+	ASSERT_TRUE(p.steps[0]->table);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_POLICY);
+	ASSERT_TRUE(strv_contains(p.steps[0]->sysctls, "net/ipv6/conf/all/disable_ipv6=1"));
+	ASSERT_TRUE(p.steps[0]->inverse);
+	ASSERT_EQ(p.steps[0]->inverse->kind, STEP_NETNS_DELETE);
+	ASSERT_EQ(p.steps[1]->kind, STEP_HOSTLINK_CREATE);
+	ASSERT_EQ(p.steps[1]->inverse->kind, STEP_LINK_DELETE);
+	ASSERT_EQ(p.steps[2]->kind, STEP_FILE_WRITE);
+	ASSERT_EQ(p.steps[3]->kind, STEP_FILE_WRITE);
+	ASSERT_EQ(p.steps[3]->inverse->kind, STEP_FILE_REMOVE);
+}
+
+TEST(fresh_managed_namespace_tunnel_after_policy_and_pinning)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"), .netns_state = NETNS_ABSENT,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+	int create, pin, host, tunnel, conf, up, route;
+
+	ASSERT_OK(plan_for(d, &o, &p));
+	create = index_of(&p, STEP_NETNS_CREATE);
+	pin = index_of(&p, STEP_NFT_REPLACE);
+	host = index_of(&p, STEP_HOSTLINK_CREATE);
+	tunnel = index_of(&p, STEP_TUNNEL_CREATE);
+	conf = index_of(&p, STEP_TUNNEL_CONFIGURE);
+	up = index_of(&p, STEP_LINK_UP);
+	route = index_of(&p, STEP_ROUTE_ADD);
+	ASSERT_EQ(create, 0);
+	ASSERT_TRUE(pin > create && pin < conf);
+	ASSERT_EQ(p.steps[pin]->site, SITE_BIRTHPLACE);
+	ASSERT_EQ(nft_table_kind(p.steps[pin]->table), NFT_TABLE_PIN);
+	ASSERT_EQ(p.steps[pin]->inverse->kind, STEP_NFT_DELETE);
+	ASSERT_TRUE(host > create && tunnel > host);
+	ASSERT_EQ(p.steps[tunnel]->site, SITE_BIRTHPLACE);
+	ASSERT_EQ(p.steps[tunnel]->inverse->kind, STEP_LINK_DELETE);
+	ASSERT_EQ(p.steps[tunnel]->inverse->site, SITE_NAMESPACE);
+	/* Configured while down; up only once configured and addressed. */
+	ASSERT_TRUE(conf > tunnel && up > conf && route > up);
+	ASSERT_TRUE(p.steps[conf]->wg_change->change & WG_DEVICE_CHANGE_REPLACE_PEERS);
+}
+
+TEST(converged_namespace_plans_nothing)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	ASSERT_OK(plan_for(d, &o, &p));
+	for (size_t i = 0; i < p.n; i++) {
+		_cleanup_free_ char *s = step_describe(p.steps[i]);
+		fprintf(stderr, "  unexpected: %s\n", s);
+	}
+	ASSERT_EQ(p.n, 0);
+}
+
+TEST(foreign_namespace_is_a_conflict)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.owned = false;
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NETNS_CREATE);
+	ASSERT_CONTAINS(p.steps[0]->conflict, "not created by vpnconf");
+}
+
+TEST(foreign_host_interface_is_a_conflict_after_namespace_creation)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"), .netns_state = NETNS_ABSENT,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+
+	add_link(&host, d->namespaces[0].host_if, "veth", NULL, 0);
+	o.host_link = &host.links[0];
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_NETNS_CREATE);
+	ASSERT_EQ(p.steps[1]->kind, STEP_HOSTLINK_CREATE);
+	ASSERT_CONTAINS(p.steps[1]->conflict, "exists in the host namespace");
+}
+
+TEST(policy_drift_is_replaced_with_the_old_table_as_inverse)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	nft_table_free(o.table);
+	ASSERT_OK(nft_lockdown_build(&o.table));
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_POLICY);
+	ASSERT_TRUE(p.steps[0]->reasons && p.steps[0]->reasons[0]);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
+}
+
+TEST(missing_policy_table_is_never_undone_to_nothing)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.table = nft_table_free(o.table);
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[0]->inverse->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
+}
+
+TEST(stale_links_go_before_the_policy_changes)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	_cleanup_free_ char *alias = link_alias("vpnapps", LINK_ROLE_HOSTLINK);
+	int del, sysctl, nft;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	add_link(&o.links, "vn-old", "veth", alias, LINK_GROUP_VPNCONF);
+	add_link(&o.links, "foreign0", "veth", NULL, 0);
+	sort_snapshot(&o.links);
+	o.disable_ipv6_all = 0;
+	o.table = nft_table_free(o.table);
+	ASSERT_OK(nft_lockdown_build(&o.table));
+	ASSERT_OK(plan_for(d, &o, &p));
+	del = index_of(&p, STEP_LINK_DELETE);
+	sysctl = index_of(&p, STEP_SYSCTL_SET);
+	nft = index_of(&p, STEP_NFT_REPLACE);
+	ASSERT_TRUE(del >= 0 && sysctl > del && nft > sysctl);
+	ASSERT_STREQ(p.steps[del]->ifname, "vn-old");
+	ASSERT_TRUE(p.steps[del]->irreversible);
+	/* Foreign interfaces are noted, never touched. */
+	ASSERT_EQ(p.n, 3);
+	ASSERT_TRUE(p.notes && strstr(p.notes[0], "foreign0"));
+}
+
+TEST(unlabelled_link_of_ours_gets_its_alias_back)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	/* A crash between creating the pair and labelling it. */
+	host.links[0].alias = (free(host.links[0].alias), NULL);
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_LINK_ALIAS);
+	ASSERT_EQ(p.steps[0]->site, SITE_HOST);
+}
+
+TEST(host_link_drift_is_repaired_by_recreation)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+
+	observe_converged(d, ns, &host, &o);
+	o.host_link = NULL; /* deleted by hand: both ends are gone */
+	link_snapshot_done(&o.links);
+	add_link(&o.links, "lo", "", NULL, 0);
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_HOSTLINK_CREATE);
+	ASSERT_STREQ(p.steps[0]->ifname, ns->host_if);
+	ASSERT_STREQ(p.steps[0]->peer_ifname, ns->ns_if);
+}
+
+TEST(placeholder_is_removed_before_creation)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"),
+					      .netns_state = NETNS_PLACEHOLDER,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_PLACEHOLDER_REMOVE);
+	ASSERT_EQ(p.steps[1]->kind, STEP_NETNS_CREATE);
+}
+
+TEST(peer_change_configures_without_replacing_the_peer)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.wg->peers[0].persistent_keepalive = 7;
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_TUNNEL_CONFIGURE);
+	ASSERT_FALSE(p.steps[0]->wg_change->change & WG_DEVICE_CHANGE_REPLACE_PEERS);
+	ASSERT_EQ(p.steps[0]->wg_change->n_peers, 1);
+	ASSERT_FALSE(p.steps[0]->wg_change->peers[0].change & WG_PEER_CHANGE_REMOVE);
+	ASSERT_TRUE(p.steps[0]->inverse && p.steps[0]->inverse->wg_change);
+}
+
+TEST(deleted_tunnel_is_recreated_configured_and_routed)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+	LinkSnapshot kept = {};
+
+	observe_converged(d, ns, &host, &o);
+	FOREACH_ARRAY(l, o.links.links, o.links.n)
+	if (!streq(l->name, ns->wg.ifname)) {
+		LinkInfo *k = ARRAY_APPEND(kept.links, kept.n);
+		*k = *l;
+		l->alias = NULL;
+		l->addrs = NULL;
+	}
+	link_snapshot_done(&o.links);
+	o.links = kept;
+	o.wg = wg_device_free(o.wg);
+	o.n_routes = 0; /* the kernel removed them with the link */
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_TUNNEL_CREATE);
+	ASSERT_TRUE(index_of(&p, STEP_TUNNEL_CONFIGURE) > 0);
+	ASSERT_TRUE(index_of(&p, STEP_ROUTE_ADD) > index_of(&p, STEP_LINK_UP));
+}
+
+TEST(teardown_in_use_deletes_interfaces_first)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	int last_link = -1, pin, netns;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.in_use = true;
+	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	for (size_t i = 0; i < p.n; i++)
+		if (p.steps[i]->kind == STEP_LINK_DELETE)
+			last_link = (int)i;
+	pin = index_of(&p, STEP_NFT_DELETE);
+	netns = index_of(&p, STEP_NETNS_DELETE);
+	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), 0);
+	ASSERT_TRUE(last_link >= 1 && pin > last_link && netns > pin);
+	/* The policy table is never removed on its own. */
+	for (size_t i = 0; i < p.n; i++)
+		ASSERT_FALSE(p.steps[i]->kind == STEP_NFT_DELETE && p.steps[i]->site == SITE_NAMESPACE);
+}
+
+TEST(teardown_unused_leaves_interfaces_to_the_kernel)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
+	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) >= 0);
+	ASSERT_EQ(p.steps[p.n - 1]->kind, STEP_FILE_REMOVE); /* the ownership marker, last */
+}
+
+TEST(teardown_of_a_foreign_namespace_does_nothing)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.owned = false;
+	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_EQ(p.n, 0);
+	ASSERT_TRUE(p.notes && strstr(p.notes[0], "left untouched"));
+}

@@ -191,14 +191,18 @@ static int step_run(ApplyContext *c, const Step *s)
 	case STEP_ADDR_ADD:
 		return addr_add(n, s->ifname, &s->prefix);
 	case STEP_ADDR_DEL:
-		return addr_del(n, s->ifname, &s->prefix);
+		/* A delete converges on absence: disabling IPv6 (a sysctl step
+		 * earlier in the same plan) has already removed every IPv6
+		 * address and route of the namespace. */
+		r = addr_del(n, s->ifname, &s->prefix);
+		return r == -EADDRNOTAVAIL ? 0 : r;
 	case STEP_ROUTE_ADD:
 		return route_add(n, &s->prefix, s->ifname);
 	case STEP_ROUTE_DEL:
-		if (s->oif > 0)
-			return route_del(n, &s->prefix, s->oif);
-		r = link_ifindex(n, s->ifname);
-		return r < 0 ? r : route_del(n, &s->prefix, r);
+		r = s->oif > 0 ? s->oif : link_ifindex(n, s->ifname);
+		if (r >= 0)
+			r = route_del(n, &s->prefix, r);
+		return r == -ENOENT ? 0 : r;
 	case STEP_FILE_WRITE:
 		return dns_file_write(s->path, s->content);
 	case STEP_FILE_REMOVE:

@@ -6,6 +6,7 @@
  * The order of the sections below is the fail-closed order of plan.h.
  */
 #include <assert.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "nft.h"
@@ -583,6 +584,55 @@ static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
 	return 0;
 }
 
+/* drift.handshakeTimeoutSeconds: a peer whose latest handshake is older
+ * than that is stale (its server moved, or the path broke). Setting its
+ * endpoint again makes WireGuard start a new handshake with the next
+ * packet, and a re-resolved hostname endpoint takes effect. A peer that
+ * never completed a handshake is left alone: nothing says how long it has
+ * been trying. */
+static void plan_handshakes(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	uint64_t timeout = (uint64_t)p->in->desired->handshake_timeout_seconds * 1000000;
+	WgDevice *change = NULL;
+	Step *s = NULL;
+
+	if (!timeout || !p->in->now_usec || !p->have->wg)
+		return;
+	FOREACH_ARRAY(h, p->have->wg->peers, p->have->wg->n_peers)
+	{
+		_cleanup_free_ char *key = base64_encode(h->public_key, WG_KEY_LEN);
+		const WgPeer *w = NULL;
+		WgPeer *c;
+
+		if (!h->last_handshake_usec || p->in->now_usec < h->last_handshake_usec + timeout)
+			continue;
+		FOREACH_ARRAY(x, p->in->want_wg->peers, p->in->want_wg->n_peers)
+		if (memcmp(x->public_key, h->public_key, WG_KEY_LEN) == 0)
+			w = x;
+		if (!w || w->endpoint.sa.sa_family == AF_UNSPEC)
+			continue;
+		if (!change) {
+			change = xcalloc(1, sizeof(*change));
+			snprintf(change->ifname, sizeof(change->ifname), "%s", ns->wg.ifname);
+			s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, ns->name, "refresh",
+				     "wireguard %s", ns->wg.ifname);
+			s->ifname = xstrdup(ns->wg.ifname);
+			s->wg_change = change;
+		}
+		c = wg_device_add_peer(change);
+		memcpy(c->public_key, w->public_key, WG_KEY_LEN);
+		c->endpoint = w->endpoint;
+		c->change = WG_PEER_CHANGE_ENDPOINT | WG_PEER_CHANGE_UPDATE_ONLY;
+		strv_pushf(&s->reasons, "peer %.8s…: latest handshake %" PRIu64
+			   "s ago, more than drift.handshakeTimeoutSeconds (%" PRIu32 ")",
+			   key, (p->in->now_usec - h->last_handshake_usec) / 1000000,
+			   p->in->desired->handshake_timeout_seconds);
+	}
+	if (s)
+		add(p, s);
+}
+
 static int plan_tunnel_create(Planner *p)
 {
 	const Namespace *ns = p->ns;
@@ -668,6 +718,7 @@ static int plan_tunnel(Planner *p)
 	plan_link_addrs(p, SITE_NAMESPACE, t, ns->wg.addresses, ns->wg.n_addresses);
 	plan_link_up(p, SITE_NAMESPACE, t);
 	plan_routes(p, t);
+	plan_handshakes(p);
 	return 0;
 }
 

@@ -161,6 +161,9 @@ typedef struct PlanInput {
 	const Desired *desired;
 	const Namespace *ns;
 	const WgDevice *want_wg; /* managed tunnels: the desired device, keys loaded */
+	/* CLOCK_REALTIME "now" for drift.handshakeTimeoutSeconds; 0 skips the
+	 * liveness check (verification right after applying). */
+	uint64_t now_usec;
 } PlanInput;
 
 /* Plans the convergence of one namespace. Pure. */

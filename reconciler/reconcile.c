@@ -248,8 +248,9 @@ static int resolve_endpoints(const Namespace *ns, Birthplace *bp, char ***resolv
 }
 
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
-			   const Namespace *ns, bool teardown, char ***resolved_log, Observed *have,
-			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error)
+			   const Namespace *ns, bool teardown, uint64_t now_usec, char ***resolved_log,
+			   Observed *have, Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan,
+			   char **ret_error)
 {
 	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
 	_cleanup_free_ WgSockaddr *resolved = NULL;
@@ -299,7 +300,7 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 		 * serves as input. */
 		want_wg = xcalloc(1, sizeof(WgDevice));
 
-	PlanInput in = {.desired = d, .ns = ns, .want_wg = want_wg};
+	PlanInput in = {.desired = d, .ns = ns, .want_wg = want_wg, .now_usec = now_usec};
 	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)
 		*ret_error = xasprintf("planning %s: %s", name, strerror(-r));
@@ -339,8 +340,9 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 		link_snapshot_done(&b->links);
 		b->links_valid = false;
 	}
-	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, &ignored, &have, &n,
-				   &bp, &plan, ret_error);
+	/* now 0: a handshake cannot have happened yet, that is no failure. */
+	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, 0, &ignored, &have,
+				   &n, &bp, &plan, ret_error);
 	if (r < 0)
 		return r;
 	if (teardown && have.netns_state != NETNS_ABSENT) {
@@ -471,7 +473,7 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	rep->name = xstrdup(name);
 	rep->teardown = teardown;
 
-	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown,
+	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, now_usec_realtime(),
 				   &run->report->resolved, &have, &netns, &bp, &rep->plan, &rep->error);
 	if (r < 0) {
 		rep->outcome = NS_FAILED;

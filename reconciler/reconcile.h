@@ -88,11 +88,13 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 
 /* Observes namespace name and plans its convergence (or, with teardown,
  * its removal): what reconcile, plan and status share. Hostname endpoints
- * resolved on the way are appended to *resolved_log. On failure
+ * resolved on the way are appended to *resolved_log. now_usec feeds the
+ * handshake liveness check (0: skip it). On failure
  * *ret_error says what failed. */
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
-			   const Namespace *ns, bool teardown, char ***resolved_log, Observed *have,
-			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error);
+			   const Namespace *ns, bool teardown, uint64_t now_usec, char ***resolved_log,
+			   Observed *have, Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan,
+			   char **ret_error);
 
 /* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.
  * -EBUSY when another reconcile holds it. Returns the fd. */

@@ -106,7 +106,8 @@ static void observe_converged(const Desired *d, const Namespace *ns, LinkSnapsho
 		FOREACH_ARRAY(p, ns->wg.peers, ns->wg.n_peers)
 		FOREACH_ARRAY(a, p->allowed_ips, p->n_allowed_ips)
 		*ARRAY_APPEND(o->routes, o->n_routes) = (RouteInfo){.dst = *a, .oif = l->ifindex};
-		ASSERT_OK(nft_pin_build(ns, &o->pin_table));
+		if (ns->wg.pinning_enable)
+			ASSERT_OK(nft_pin_build(ns, &o->pin_table));
 	}
 	sort_snapshot(&o->links);
 	ASSERT_OK(nft_policy_build(ns, &o->table));
@@ -447,4 +448,42 @@ TEST(teardown_of_a_foreign_namespace_does_nothing)
 	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
 	ASSERT_EQ(p.n, 0);
 	ASSERT_TRUE(p.notes && strstr(p.notes[0], "left untouched"));
+}
+
+TEST(stale_handshake_refreshes_the_endpoint_only)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+		DOC(.top = "'drift': {'handshakeTimeoutSeconds': 60}",
+		    .ns = "'publishToHost': {'tcp': [8080]}"));
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	const Namespace *ns = &d->namespaces[0];
+	_cleanup_(wg_device_freep) WgDevice *want = wg_device_like(ns);
+	uint64_t now = 1800000000ULL * 1000000;
+	PlanInput in = {.desired = d, .ns = ns, .want_wg = want, .now_usec = now};
+
+	observe_converged(d, ns, &host, &o);
+	o.wg->peers[0].last_handshake_usec = now - 30ULL * 1000000;
+	{
+		_cleanup_(plan_done) Plan p = {};
+		ASSERT_OK(plan_namespace(&in, &o, &p));
+		ASSERT_EQ(p.n, 0);
+	}
+	o.wg->peers[0].last_handshake_usec = now - 120ULL * 1000000;
+	{
+		_cleanup_(plan_done) Plan p = {};
+		ASSERT_OK(plan_namespace(&in, &o, &p));
+		ASSERT_EQ(p.n, 1);
+		ASSERT_EQ(p.steps[0]->kind, STEP_TUNNEL_CONFIGURE);
+		ASSERT_STREQ(p.steps[0]->action, "refresh");
+		ASSERT_CONTAINS(p.steps[0]->reasons[0], "latest handshake 120s ago");
+		ASSERT_EQ(p.steps[0]->wg_change->peers[0].change,
+			  WG_PEER_CHANGE_ENDPOINT | WG_PEER_CHANGE_UPDATE_ONLY);
+	}
+	in.now_usec = 0; /* verification right after applying */
+	{
+		_cleanup_(plan_done) Plan p = {};
+		ASSERT_OK(plan_namespace(&in, &o, &p));
+		ASSERT_EQ(p.n, 0);
+	}
 }

@@ -271,6 +271,11 @@ static int run(ReconcileMode mode, const char *name)
 	if (r < 0)
 		return log_errno(r, "vpnconf %s failed", command), EXIT_FAIL;
 
+	if (arg_namespace && report.n == 0) {
+		log_error("no namespace %s in %s (and none left over by vpnconf)", arg_namespace,
+			  arg_config);
+		return EXIT_FAIL;
+	}
 	STRV_FOREACH(id, report.interrupted)
 	log_event(LOG_WARNING, VPNCONF_MESSAGE_INTERRUPTED, NULL, *id, "interrupted",
 		  "vpnconf: transaction %s was interrupted; the state was re-observed", *id);

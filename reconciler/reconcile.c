@@ -553,7 +553,7 @@ static int reconcile_all(Run *run)
 		if (r < 0)
 			return r;
 	}
-	if (only)
+	if (only && desired_find_namespace(d, only))
 		return 0;
 
 	/* Namespaces vpnconf made that the desired state no longer has. */
@@ -562,7 +562,7 @@ static int reconcile_all(Run *run)
 		return r;
 	STRV_FOREACH(name, owned)
 	{
-		if (desired_find_namespace(d, *name))
+		if (desired_find_namespace(d, *name) || (only && !streq(only, *name)))
 			continue;
 		r = reconcile_one(run, *name, NULL, true);
 		if (r < 0)

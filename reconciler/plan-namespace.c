@@ -676,6 +676,9 @@ static int plan_tunnel(Planner *p)
 		plan_routes(p, NULL);
 		return 0;
 	}
+	if (!p->in->want_wg->has_private_key && ns->wg.generate_private_key_file)
+		strv_pushf(&p->plan->notes, "%s: %s does not exist yet; reconcile generates it",
+			   ns->name, ns->wg.private_key_file);
 	if (!p->have->birthplace_present) {
 		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
 			     ns->wg.ifname);

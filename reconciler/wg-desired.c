@@ -79,11 +79,15 @@ int wg_device_from_desired(const Namespace *ns, const WgSockaddr *resolved, WgDe
 	r = ns->wg.private_key_file ? wg_key_read_file(ns->wg.private_key_file, require_private,
 							d->private_key)
 				    : -EINVAL;
-	if (r < 0) {
+	/* A key file to be generated (by the reconcile that needs it) does
+	 * not exist yet for plan and status: a device without key stands in. */
+	if (r == -ENOENT && ns->wg.generate_private_key_file)
+		explicit_bzero(d->private_key, sizeof(d->private_key));
+	else if (r < 0) {
 		*ret_error_path = xasprintf("namespaces.%s.wireguard.privateKeyFile", ns->name);
 		return r;
-	}
-	d->has_private_key = true;
+	} else
+		d->has_private_key = true;
 	d->listen_port = ns->wg.listen_port > 0 ? (uint16_t)ns->wg.listen_port : 0;
 	d->fwmark = ns->wg.fwmark;
 

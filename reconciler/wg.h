@@ -139,7 +139,10 @@ int wg_key_generate_file(const char *path);
 /* Builds the desired WgDevice for ns: keys are read from their files
  * (private key mandatory, preshared keys when configured), endpoints must
  * already be literal (resolved by the caller: resolved[i] for peer i, or
- * NULL to use the literal one). On failure *ret_error_path names the
+ * NULL to use the literal one). A missing private key file that
+ * generatePrivateKeyFile will create gives a device without private key
+ * (has_private_key false) instead of an error. On failure *ret_error_path
+ * names the
  * offending JSON path ("namespaces.x.wireguard.privateKeyFile"), newly
  * allocated; it is set on failure only. */
 int wg_device_from_desired(const Namespace *ns, const WgSockaddr *resolved, WgDevice **ret,

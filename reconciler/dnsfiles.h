@@ -5,8 +5,9 @@
  * (hosts resolved by files, myhostname and DNS only: no mdns, no
  * resolve/nscd round trips to host daemons). Confined units get them
  * bind-mounted over /etc/resolv.conf and /etc/nsswitch.conf.
- * Rendering is pure; writing is atomic (rename), so a reader never sees a
- * partial file.
+ * Rendering is pure. A new file is written atomically (rename); an
+ * existing one is rewritten in place, because units hold it through a
+ * bind mount of its inode (dns_file_write()).
  */
 #pragma once
 
@@ -26,5 +27,6 @@ char *dns_file_path(const char *runtime_dir, const char *ns_name, DnsFile f);
 char *dns_file_render(const Namespace *ns, DnsFile f);
 /* Reads the current content; -ENOENT when absent. */
 int dns_file_read(const char *path, char **ret);
-/* Writes content atomically with mode 0644, creating the directory. */
+/* Writes content with mode 0644: in place when the file exists, else
+ * atomically, creating the directory. */
 int dns_file_write(const char *path, const char *content);

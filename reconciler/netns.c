@@ -268,7 +268,7 @@ int netns_in_use(const Netns *n)
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	pid_t self = getpid();
-	int r = 0;
+	int r = NETNS_USERS_NONE;
 
 	if (!d)
 		return negative_errno();
@@ -280,11 +280,15 @@ int netns_in_use(const Netns *n)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
 		k = readlink(path, target, sizeof(target) - 1);
+		if (k < 0 && (errno == EACCES || errno == EPERM)) {
+			r = NETNS_USERS_UNKNOWN;
+			continue;
+		}
 		if (k <= 0)
 			continue; /* exited meanwhile, or a kernel thread */
 		target[k] = 0;
 		if (streq(target, want)) {
-			r = 1;
+			r = NETNS_USERS_SOME;
 			break;
 		}
 	}

@@ -71,7 +71,14 @@ void netns_leave(int *saved);
 int netns_socket(const Netns *n, int domain, int type, int protocol);
 
 /* Does any process (other than the caller) have n as its network
- * namespace? Scans /proc. */
+ * namespace? Scans /proc: NETNS_USERS_SOME when one does, NETNS_USERS_NONE
+ * when none does, NETNS_USERS_UNKNOWN when none vpnconf could inspect does
+ * but some could not be inspected (permission denied). */
+enum {
+	NETNS_USERS_NONE,
+	NETNS_USERS_SOME,
+	NETNS_USERS_UNKNOWN,
+};
 int netns_in_use(const Netns *n);
 
 /* Lazily created per-protocol sockets of n (owned by n). */

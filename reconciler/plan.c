@@ -198,15 +198,27 @@ int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed
 	}
 
 	/* Interfaces first: once they are gone, whatever still runs inside
-	 * has loopback only, whatever the policy. When nothing runs inside,
-	 * unmounting the namespace lets the kernel remove it with everything
-	 * in it at once; deleting each interface first would only cost an
-	 * RCU grace period apiece. */
-	if (have->netns_state == NETNS_PRESENT && have->in_use)
+	 * has loopback only, whatever the policy. When provably nothing runs
+	 * inside, unmounting the namespace lets the kernel remove it with
+	 * everything in it at once; deleting each interface first would only
+	 * cost an RCU grace period apiece. When that cannot be known (a
+	 * process vpnconf may not inspect), setting them down cuts every path
+	 * just as well, for the price of a flag. */
+	if (have->netns_state == NETNS_PRESENT && have->in_use != NETNS_USE_NONE)
 		FOREACH_ARRAY(l, have->links.links, have->links.n)
-		if (link_is_removable(l, name))
-			plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name,
-							 "processes still run inside"));
+		{
+			if (!link_is_removable(l, name))
+				continue;
+			if (have->in_use == NETNS_USE_SOME) {
+				plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name,
+								 "processes still run inside"));
+				continue;
+			}
+			s = step_new(STEP_LINK_DOWN, SITE_NAMESPACE, name, "down", "link %s", l->name);
+			s->ifname = xstrdup(l->name);
+			strv_push(&s->reasons, "processes may still run inside");
+			plan_append(&p, s);
+		}
 	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
 	    have->netns_state != NETNS_PRESENT)
 		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,

@@ -18,8 +18,9 @@
  *      directly inside the namespace, unconfigured and down; then
  *      configured, addressed, up, routed);
  *   6. the resolver files.
- * Teardown runs the other way: interfaces first (when anything still runs
- * inside; otherwise the kernel removes them with the namespace), then
+ * Teardown runs the other way: interfaces first (deleted when processes
+ * still run inside, set down when that cannot be known; when provably
+ * nobody is inside, the kernel removes them with the namespace), then
  * pinning, files, and the namespace, whose policy lives as long as
  * anything is inside.
  */
@@ -123,6 +124,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Step *, step_free);
 /* One line, e.g. "vpnapps: create link vh-0123456789ab (veth to vn-…)". */
 char *step_describe(const Step *s);
 
+/* Whether processes still run inside a namespace (teardown only). */
+typedef enum NetnsUse {
+	NETNS_USE_NONE,    /* provably nobody */
+	NETNS_USE_SOME,    /* at least one process */
+	NETNS_USE_UNKNOWN, /* nobody vpnconf could see, but some processes it may not inspect */
+	_NETNS_USE_MAX,
+	_NETNS_USE_INVALID = -EINVAL,
+} NetnsUse;
+
 typedef enum NetnsState {
 	NETNS_ABSENT,
 	NETNS_PRESENT,
@@ -148,7 +158,7 @@ typedef struct Observed {
 	size_t n_routes;
 	WgDevice *wg; /* the managed tunnel's device, NULL when absent */
 	const LinkInfo *host_link; /* hostIf in the host namespace, borrowed */
-	bool in_use; /* teardown only: a process still runs inside */
+	NetnsUse in_use; /* teardown only */
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent */

@@ -276,7 +276,9 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 				*ret_error = xasprintf("scanning processes of %s: %s", name, strerror(-r));
 				return r;
 			}
-			have->in_use = r > 0;
+			have->in_use = r == NETNS_USERS_SOME	 ? NETNS_USE_SOME
+				       : r == NETNS_USERS_UNKNOWN ? NETNS_USE_UNKNOWN
+								   : NETNS_USE_NONE;
 		}
 		return plan_teardown(d->runtime_dir, d->netns_dir, have, ret_plan);
 	}

@@ -312,12 +312,19 @@ static int journal_prepare_files(const char *state_dir, const char *path)
 	static const char *const suffixes[] = {"-wal", "-shm"};
 	int r;
 
-	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(state_dir, 0700) >= 0) {
+		/* The mode went through the umask: a restrictive one (0277) would
+		 * leave a directory nobody can create the database in. */
+		if (chmod(state_dir, 0700) < 0)
+			return negative_errno();
+	} else if (errno != EEXIST) {
 		if (errno != ENOENT)
 			return negative_errno();
 		r = mkdir_p(state_dir, 0700);
 		if (r < 0)
 			return r;
+		if (chmod(state_dir, 0700) < 0)
+			return negative_errno();
 	}
 	r = journal_file_restrict(path, true);
 	if (r < 0)

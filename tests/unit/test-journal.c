@@ -359,8 +359,9 @@ TEST(file_modes)
 	j = journal_close(j);
 	_cleanup_free_ char *dir2 = xasprintf("%s/other", top);
 	umask(0277);
-	ASSERT_OK(journal_open(dir2, false, &j));
-	umask(old);
+	int r = journal_open(dir2, false, &j);
+	umask(old); /* before any assertion can leave the test */
+	ASSERT_OK(r);
 	ASSERT_EQ(file_mode(dir2, JOURNAL_FILE), 0600);
 	ASSERT_OK(journal_txn_begin(j, "cli", "reconcile", NULL, NULL, id));
 }

@@ -408,7 +408,7 @@ TEST(teardown_in_use_deletes_interfaces_first)
 	int last_link = -1, pin, netns;
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
-	o.in_use = true;
+	o.in_use = NETNS_USE_SOME;
 	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
 	for (size_t i = 0; i < p.n; i++)
 		if (p.steps[i]->kind == STEP_LINK_DELETE)
@@ -486,4 +486,20 @@ TEST(stale_handshake_refreshes_the_endpoint_only)
 		ASSERT_OK(plan_namespace(&in, &o, &p));
 		ASSERT_EQ(p.n, 0);
 	}
+}
+
+TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.in_use = NETNS_USE_UNKNOWN;
+	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_LINK_DOWN);
+	ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DOWN);
+	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
+	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 1);
 }

@@ -1,0 +1,407 @@
+# The NixOS module of vpnconf.
+#
+# services.vpnconf.* renders the desired-state file /etc/vpnconf/desired.json
+# (docs/desired-state.md; the option names mirror it), checked with
+# `vpnconf check` when the system is built. vpnconf.service reconciles the
+# kernel towards it at boot and on every `nixos-rebuild switch` (a reload,
+# never a restart), and tears the namespaces down when stopped. A timer
+# repeats the reconcile to detect drift and refresh hostname endpoints.
+#
+# Services and sockets opt in with systemd.{services,sockets}.<name>.vpn;
+# see ./units.nix for what that sets on the unit.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+
+let
+  inherit (lib)
+    mkOption
+    mkEnableOption
+    mkIf
+    mkMerge
+    types
+    literalExpression
+    attrNames
+    attrValues
+    filter
+    mapAttrs
+    mapAttrs'
+    nameValuePair
+    optional
+    hasPrefix
+    removePrefix
+    ;
+
+  cfg = config.services.vpnconf;
+  units = import ./units.nix { inherit lib config; };
+
+  configFile = "/etc/vpnconf/desired.json";
+
+  desiredState = {
+    version = 1;
+    paths = {
+      inherit (cfg.paths) stateDir runtimeDir netnsDir;
+    };
+    drift = {
+      inherit (cfg.drift) action handshakeTimeoutSeconds;
+    };
+    namespaces = mapAttrs (_: ns: ns.desiredState) cfg.namespaces;
+    units = units.rendered;
+  };
+
+  desiredFile = pkgs.writeText "vpnconf-desired.json" (builtins.toJSON desiredState);
+
+  # Judges the rendered file in the build sandbox: no root, no key files
+  # (check never reads them), and a private state directory so that a
+  # rejected file is not recorded in the build machine's journal.
+  checkedDesiredFile =
+    pkgs.runCommand "vpnconf-desired-checked"
+      {
+        nativeBuildInputs = [ cfg.package ];
+        preferLocalBuild = true;
+      }
+      ''
+        vpnconf --config ${desiredFile} --state-dir "$TMPDIR/state" check
+        touch "$out"
+      '';
+
+  # Every word is a store path, a fixed option or a namespace name, which
+  # `vpnconf check` restricts to [A-Za-z0-9_.-]: nothing to quote.
+  vpnconf =
+    args:
+    lib.concatStringsSep " " (
+      [
+        (lib.getExe' cfg.package "vpnconf")
+        "--config"
+        configFile
+      ]
+      ++ args
+    );
+
+  # Longer than the CLI's default: a boot or activation reconcile should
+  # wait out a drift check rather than fail.
+  lockTimeout = [
+    "--lock-timeout"
+    "30000"
+  ];
+
+  # The tunnel's hostname endpoints are resolved by the reconcile itself,
+  # which then needs a working uplink.
+  literalEndpoint = e: builtins.match "([0-9.]+|[[][0-9A-Fa-f:.]+[]]):[0-9]+" e != null;
+  hostnameEndpoints = lib.any (
+    ns:
+    ns.wireguard.managed
+    && lib.any (p: p.endpoint != null && !literalEndpoint p.endpoint) ns.wireguard.peers
+  ) (attrValues cfg.namespaces);
+
+  refreshIntervals = filter (s: s > 0) (
+    map (ns: if ns.wireguard.managed then ns.wireguard.dynamicEndpointRefreshSeconds else 0) (
+      attrValues cfg.namespaces
+    )
+  );
+  timerIntervals =
+    optional (cfg.drift.checkInterval != null) cfg.drift.checkInterval
+    ++ map (s: "${toString s}s") refreshIntervals;
+
+  hostIfs = map (ns: ns.derived.hostIf) (
+    filter (ns: ns.derived.hostLinkEffective) (attrValues cfg.namespaces)
+  );
+
+  # vpnconf must run in the host's mount namespace: it bind-mounts each
+  # namespace on <netnsDir>/<name> (a shared mount point) for services to
+  # join, and a mount made in a private mount namespace never reaches the
+  # host. So everything that would give the service a mount namespace of
+  # its own (ProtectSystem, ProtectHome, PrivateTmp, PrivateDevices,
+  # ProtectKernelTunables, ReadWritePaths, ...) is left out; it also writes
+  # /proc/sys/net inside the namespaces. What remains is seccomp,
+  # capability and namespace-type restrictions.
+  hardening = {
+    # NET_ADMIN: netlink, nftables, WireGuard. SYS_ADMIN: unshare/setns and
+    # the netns bind mounts. SYS_PTRACE: reading /proc/<pid>/ns/net of
+    # other users' processes, to know whether a namespace being torn down
+    # is still in use. DAC_READ_SEARCH: key files owned by another user.
+    CapabilityBoundingSet = [
+      "CAP_NET_ADMIN"
+      "CAP_SYS_ADMIN"
+      "CAP_SYS_PTRACE"
+      "CAP_DAC_READ_SEARCH"
+    ];
+    NoNewPrivileges = true;
+    RestrictNamespaces = "net";
+    RestrictAddressFamilies = [
+      "AF_UNIX"
+      "AF_NETLINK"
+      "AF_INET"
+      "AF_INET6"
+    ];
+    SystemCallArchitectures = "native";
+    SystemCallFilter = [
+      "@system-service"
+      "@mount"
+    ];
+    SystemCallErrorNumber = "EPERM";
+    LockPersonality = true;
+    MemoryDenyWriteExecute = true;
+    RestrictRealtime = true;
+    RestrictSUIDSGID = true;
+    DevicePolicy = "closed";
+    UMask = "0022";
+  };
+
+  vpnconfService = {
+    description = "vpnconf: WireGuard confinement namespaces";
+    documentation = [ "man:vpnconf(8)" ];
+    wantedBy = [ "multi-user.target" ];
+    # After the host firewall (network-pre.target); before network.target,
+    # so that network services, and the confined ones (which are ordered
+    # after this unit anyway), find the namespaces in place. Resolving
+    # hostname endpoints needs the uplink instead.
+    after = [ "network-pre.target" ] ++ optional hostnameEndpoints "network-online.target";
+    before = optional (!hostnameEndpoints) "network.target";
+    # Starting vpnconf brings the external tunnels back with it.
+    wants =
+      optional hostnameEndpoints "network-online.target"
+      ++ map (ifname: "wireguard-${ifname}.service") (attrNames units.externalTunnels);
+
+    # switch-to-configuration reloads the unit, which reconciles in place:
+    # namespaces, tunnels and confined services keep running and each
+    # policy is replaced atomically. A restart would tear down every
+    # namespace and stop every confined service.
+    reloadIfChanged = true;
+    reloadTriggers = [ desiredFile ];
+
+    serviceConfig = hardening // directories // {
+      Type = "oneshot";
+      RemainAfterExit = true;
+      ExecStart = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "boot" ]);
+      ExecReload = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "activation" ]);
+      # One line per namespace, each allowed to fail, so that every
+      # namespace is torn down even if one teardown fails.
+      ExecStop = map (name: "-" + vpnconf [ "down" name ]) (attrNames cfg.namespaces);
+    };
+  };
+
+  driftService = {
+    description = "vpnconf: drift check and endpoint refresh";
+    documentation = [ "man:vpnconf(8)" ];
+    # Only while the namespaces are up: a stopped vpnconf.service means they
+    # were torn down on purpose.
+    requisite = [ "vpnconf.service" ];
+    after = [ "vpnconf.service" ];
+    serviceConfig = hardening // {
+      Type = "oneshot";
+      ExecStart = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "timer" ]);
+      # 4: another reconcile held the lock; the next run catches up.
+      SuccessExitStatus = [ 4 ];
+    };
+  };
+
+  # StateDirectory= and RuntimeDirectory= only take paths below /var/lib
+  # and /run; vpnconf creates other locations itself.
+  directories =
+    optionalDir "StateDirectory" "/var/lib/" cfg.paths.stateDir
+    // optionalDir "RuntimeDirectory" "/run/" cfg.paths.runtimeDir
+    // {
+      StateDirectoryMode = "0700";
+      RuntimeDirectoryMode = "0755";
+      # The ownership markers of the namespaces live there: a namespace
+      # whose teardown failed must still be recognised as vpnconf's.
+      RuntimeDirectoryPreserve = true;
+    };
+  optionalDir =
+    key: prefix: path:
+    lib.optionalAttrs (hasPrefix prefix path && removePrefix prefix path != "") {
+      ${key} = removePrefix prefix path;
+    };
+
+  absolutePath = types.addCheck types.str (hasPrefix "/") // {
+    description = "absolute path";
+  };
+in
+{
+  imports = [ units.module ];
+
+  options.services.vpnconf = {
+    enable = mkEnableOption "vpnconf, fail-closed WireGuard confinement of selected services";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.vpnconf or (pkgs.callPackage ./package.nix { });
+      defaultText = literalExpression "pkgs.vpnconf or (pkgs.callPackage ./package.nix { })";
+      description = "The vpnconf package.";
+    };
+
+    checkConfig = mkOption {
+      type = types.bool;
+      default = pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
+      defaultText = literalExpression "pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform";
+      description = ''
+        Run `vpnconf check` on the rendered desired-state file when the
+        system is built, so that an invalid configuration fails the build
+        with the JSON path of every problem. Needs to run the package on the
+        build machine.
+      '';
+    };
+
+    paths = {
+      stateDir = mkOption {
+        type = absolutePath;
+        default = "/var/lib/vpnconf";
+        description = "Persistent state: the journal.";
+      };
+      runtimeDir = mkOption {
+        type = absolutePath;
+        default = "/run/vpnconf";
+        description = "Generated per-namespace files (resolv.conf, nsswitch.conf, ownership markers).";
+      };
+      netnsDir = mkOption {
+        type = absolutePath;
+        default = "/run/netns";
+        description = "Where the namespaces are bound (the directory `ip netns` uses).";
+      };
+    };
+
+    drift = {
+      action = mkOption {
+        type = types.enum [
+          "repair"
+          "lockdown"
+          "alert"
+        ];
+        default = "repair";
+        description = ''
+          What a reconcile does about a namespace that was in sync and
+          drifted: converge it again, replace its policy by one that drops
+          everything but loopback, or only report (the run then fails).
+        '';
+      };
+      handshakeTimeoutSeconds = mkOption {
+        type = types.ints.between 0 31536000;
+        default = 0;
+        description = ''
+          Maximum age of a tunnel's latest handshake before drift detection
+          reports it; 0 turns the check off.
+        '';
+      };
+      checkInterval = mkOption {
+        type = types.nullOr types.str;
+        default = "5min";
+        example = "1min";
+        description = ''
+          How often `vpnconf-drift.timer` runs `vpnconf reconcile --trigger
+          timer` while `vpnconf.service` is active (a systemd time span); null
+          disables the periodic check. Drift is reported to the journal
+          (`VPNCONF_EVENT=drift`) and handled as `drift.action` says. The timer
+          also runs as often as the shortest
+          `wireguard.dynamicEndpointRefreshSeconds`, even when this is null.
+        '';
+      };
+    };
+
+    namespaces = mkOption {
+      type = types.attrsOf (types.submodule (import ./namespace.nix { inherit lib; }));
+      default = { };
+      example = literalExpression ''
+        {
+          vpnapps = {
+            wireguard = {
+              privateKeyFile = "/run/keys/wg-vpnapps.key";
+              addresses = [ "10.0.0.2/32" ];
+              peers = [
+                {
+                  publicKey = "vblMc9U8RAI6cVopcKEMTVT6lVC3D9nTTMSwot5d3L4=";
+                  endpoint = "198.51.100.10:51820";
+                  allowedIPs = [ "0.0.0.0/0" ];
+                  persistentKeepalive = 25;
+                }
+              ];
+            };
+            dns.servers = [ "10.64.0.1" ];
+          };
+        }
+      '';
+      description = ''
+        Confinement namespaces by name (1 to 64 characters of
+        `A-Z a-z 0-9 _ . -`, not starting or ending with `_ . -`; `init` is
+        reserved). Each is one trust domain: one tunnel, one policy.
+      '';
+    };
+
+    desiredState = mkOption {
+      type = types.attrs;
+      internal = true;
+      readOnly = true;
+      description = "The desired state as rendered into /etc/vpnconf/desired.json.";
+    };
+  };
+
+  config = mkMerge [
+    { services.vpnconf.desiredState = desiredState; }
+
+    { assertions = units.assertionsIfDisabled cfg.enable; }
+
+    (mkIf cfg.enable {
+      assertions = units.assertions ++ [
+        {
+          assertion = !(hostnameEndpoints && units.externalTunnels != { });
+          message = "services.vpnconf: hostname endpoints of managed tunnels order vpnconf.service after network-online.target, but the external tunnels ${lib.concatStringsSep ", " (attrNames units.externalTunnels)} (networking.wireguard) come up before network.target and after vpnconf.service. Use literal endpoints, or manage those tunnels with vpnconf.";
+        }
+      ];
+
+      environment.etc."vpnconf/desired.json".source = desiredFile;
+      environment.systemPackages = [ cfg.package ];
+      system.checks = optional cfg.checkConfig checkedDesiredFile;
+
+      boot.kernelModules = optional (lib.any (ns: ns.wireguard.managed) (
+        attrValues cfg.namespaces
+      )) "wireguard";
+
+      systemd.services = mkMerge [
+        {
+          vpnconf = vpnconfService;
+          vpnconf-drift = mkIf (timerIntervals != [ ]) driftService;
+        }
+        # External tunnels made by networking.wireguard with
+        # interfaceNamespace = <namespace>: their unit needs the namespace,
+        # and must go (and come back) with it.
+        (mapAttrs' (
+          ifname: _:
+          nameValuePair "wireguard-${ifname}" {
+            bindsTo = [ "vpnconf.service" ];
+            partOf = [ "vpnconf.service" ];
+            after = [ "vpnconf.service" ];
+          }
+        ) units.externalTunnels)
+      ];
+
+      systemd.timers.vpnconf-drift = mkIf (timerIntervals != [ ]) {
+        description = "vpnconf: periodic drift check";
+        documentation = [ "man:vpnconf(8)" ];
+        # Started and stopped with vpnconf.service. Not ordered after it:
+        # a timer comes before timers.target, which comes before every
+        # ordinary service.
+        wantedBy = [ "vpnconf.service" ];
+        partOf = [ "vpnconf.service" ];
+        timerConfig = {
+          OnActiveSec = timerIntervals;
+          OnUnitActiveSec = timerIntervals;
+          AccuracySec = "1s";
+        };
+      };
+
+      # Keep the host's network managers off the host side of the host
+      # links: vpnconf assigns its address and owns it.
+      networking.dhcpcd.denyInterfaces = hostIfs;
+      networking.networkmanager.unmanaged = map (i: "interface-name:${i}") hostIfs;
+      systemd.network.networks = mkIf (config.systemd.network.enable && hostIfs != [ ]) {
+        "10-vpnconf-host-links" = {
+          matchConfig.Name = lib.concatStringsSep " " hostIfs;
+          linkConfig.Unmanaged = true;
+        };
+      };
+    })
+  ];
+}

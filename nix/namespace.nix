@@ -1,0 +1,573 @@
+# The options of services.vpnconf.namespaces.<name>: one for each field of a
+# namespace in the desired-state file (docs/desired-state.md), with the same
+# names, types and defaults, plus the namespace's rendering as JSON and the
+# host-link values vpnconf derives from the name (read-only).
+#
+# The types catch what is cheap to state here; every rule of the format
+# (address syntax, cross-field rules, the highAssurance profile) is checked
+# by `vpnconf check` on the rendered file when the system is built.
+{ lib }:
+
+let
+  inherit (lib)
+    mkOption
+    types
+    filter
+    genAttrs
+    optionalAttrs
+    substring
+    ;
+
+  ifName = types.strMatching "[A-Za-z0-9]([A-Za-z0-9_.-]{0,13}[A-Za-z0-9])?";
+  port = types.ints.between 1 65535;
+  ports = types.listOf port;
+  fwMark = types.ints.between 1 4294967295;
+  seconds = types.ints.between 0 31536000;
+  # A string, never a Nix path: a path literal would copy the key file into
+  # the world-readable Nix store.
+  keyFile = types.addCheck types.str (lib.hasPrefix "/") // {
+    description = "absolute path (a string)";
+  };
+
+  # Names of the options of a submodule instance that were set explicitly,
+  # that is, not left at their default (which has mkOptionDefault priority).
+  explicitIn = options: names: filter (n: options.${n}.highestPrio < 1500) names;
+
+  explicitOption = mkOption {
+    internal = true;
+    readOnly = true;
+    type = types.listOf types.str;
+    description = "The managed-only options of this submodule that were set explicitly.";
+  };
+
+  peerManagedOnly = [
+    "publicKey"
+    "presharedKeyFile"
+    "allowedIPs"
+    "persistentKeepalive"
+  ];
+
+  peerModule =
+    { options, ... }:
+    {
+      options = {
+        publicKey = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "vblMc9U8RAI6cVopcKEMTVT6lVC3D9nTTMSwot5d3L4=";
+          description = ''
+            The peer's public key, as `wg pubkey` prints it. Required for
+            managed tunnels; external tunnels must not set it.
+          '';
+        };
+        presharedKeyFile = mkOption {
+          type = types.nullOr keyFile;
+          default = null;
+          example = "/run/keys/wg-psk";
+          description = "File holding the preshared key (managed tunnels only).";
+        };
+        endpoint = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "198.51.100.10:51820";
+          description = ''
+            `IPv4:port`, `[IPv6]:port` or `hostname:port` (hostnames need
+            `wireguard.allowHostnameEndpoints` and
+            `wireguard.dynamicEndpointRefreshSeconds`). For an external tunnel
+            the endpoint only feeds endpoint pinning and must be literal.
+          '';
+        };
+        allowedIPs = mkOption {
+          type = types.nullOr (types.listOf types.str);
+          default = null;
+          example = [ "0.0.0.0/0" ];
+          description = ''
+            Strict CIDRs routed to and accepted from this peer (host bits are
+            an error). Required for managed tunnels (may be empty).
+          '';
+        };
+        persistentKeepalive = mkOption {
+          type = types.nullOr (types.ints.between 0 65535);
+          default = 0;
+          example = 25;
+          description = "Keepalive interval in seconds; 0 or null is off (managed tunnels only).";
+        };
+        explicitOptions = explicitOption;
+      };
+      config.explicitOptions = explicitIn options peerManagedOnly;
+    };
+
+  wgManagedOnly = [
+    "privateKeyFile"
+    "generatePrivateKeyFile"
+    "addresses"
+    "listenPort"
+    "mtu"
+    "fwMark"
+    "allowedIPsAsRoutes"
+    "allowHostnameEndpoints"
+    "dynamicEndpointRefreshSeconds"
+  ];
+
+  wireguardModule =
+    { options, ... }:
+    {
+      options = {
+        interface = mkOption {
+          type = ifName;
+          default = "wg0";
+          description = ''
+            Name of the tunnel interface inside the namespace. Interface names
+            must be unique across all namespaces, so with more than one
+            namespace the tunnels need names.
+          '';
+        };
+        managed = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether vpnconf creates and configures the WireGuard link itself.
+            With `false` another tool puts an interface of that name into the
+            namespace, for example
+            `networking.wireguard.interfaces.<interface>.interfaceNamespace`
+            (which this module then orders after, and binds to,
+            `vpnconf.service`); vpnconf applies the policy, DNS and host link
+            around it. External tunnels may only set `interface`, `managed`,
+            `socketNamespace`, `endpointPinning` and the peers' `endpoint`.
+          '';
+        };
+        privateKeyFile = mkOption {
+          type = types.nullOr keyFile;
+          default = null;
+          example = "/run/keys/wg-vpnapps.key";
+          description = ''
+            The private key (required for managed tunnels). Read by the root
+            service at reconcile time, never at build time; in the
+            highAssurance profile it must not be group- or world-readable.
+          '';
+        };
+        generatePrivateKeyFile = mkOption {
+          type = types.bool;
+          default = false;
+          description = "Create `privateKeyFile` when it does not exist.";
+        };
+        addresses = mkOption {
+          type = types.nullOr (types.listOf types.str);
+          default = null;
+          example = [ "10.0.0.2/32" ];
+          description = ''
+            Addresses of the interface (required for managed tunnels), with
+            their host bits: `"10.0.0.2/24"`; a bare address is a /32 or /128.
+          '';
+        };
+        listenPort = mkOption {
+          type = types.nullOr port;
+          default = null;
+          description = "UDP listen port; null for a random one.";
+        };
+        mtu = mkOption {
+          type = types.nullOr (types.ints.between 1280 65535);
+          default = null;
+          description = "Interface MTU; null for the kernel default.";
+        };
+        fwMark = mkOption {
+          type = types.nullOr fwMark;
+          default = null;
+          description = ''
+            Firewall mark of the tunnel's UDP packets; null for none, or with
+            endpoint pinning the pinning mark (which it must equal if set).
+          '';
+        };
+        socketNamespace = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "init";
+          description = ''
+            Where the tunnel's UDP socket lives: `"init"` (what null means,
+            the namespace vpnconf runs in) or another namespace name. Must
+            differ from this namespace.
+          '';
+        };
+        allowedIPsAsRoutes = mkOption {
+          type = types.bool;
+          default = true;
+          description = "Install the peers' `allowedIPs` as routes through the tunnel.";
+        };
+        allowHostnameEndpoints = mkOption {
+          type = types.bool;
+          default = false;
+          description = ''
+            Allow `hostname:port` endpoints. They are resolved by vpnconf in
+            the socket namespace, outside the strict DNS guarantee.
+          '';
+        };
+        dynamicEndpointRefreshSeconds = mkOption {
+          type = seconds;
+          default = 0;
+          description = ''
+            Re-resolve hostname endpoints this often (0 is off). The module
+            runs the drift timer at least this often; every run re-resolves.
+          '';
+        };
+        endpointPinning = {
+          enable = mkOption {
+            type = types.bool;
+            default = false;
+            description = ''
+              Restrict the tunnel's outer UDP traffic to the peers' literal
+              endpoints (an nftables table in the socket namespace).
+            '';
+          };
+          fwMark = mkOption {
+            type = types.nullOr fwMark;
+            default = null;
+            description = "The mark the pinning rules match; null derives it from the interface name.";
+          };
+        };
+        peers = mkOption {
+          type = types.listOf (types.submodule peerModule);
+          default = [ ];
+          description = ''
+            The peers. At least one for managed tunnels; for external tunnels
+            only with endpoint pinning, and then with `endpoint` only.
+          '';
+        };
+        explicitOptions = explicitOption;
+      };
+      config.explicitOptions = explicitIn options wgManagedOnly;
+    };
+
+  renderPeer =
+    managed: p:
+    if managed then
+      optionalAttrs (p.publicKey != null) { inherit (p) publicKey; }
+      // {
+        inherit (p) presharedKeyFile endpoint persistentKeepalive;
+      }
+      // optionalAttrs (p.allowedIPs != null) { inherit (p) allowedIPs; }
+    else
+      # Managed-only keys appear only when set, so that `vpnconf check`
+      # reports them ("only for managed tunnels") instead of the module
+      # dropping them silently.
+      { inherit (p) endpoint; } // genAttrs p.explicitOptions (n: p.${n});
+
+  renderWireguard =
+    wg:
+    {
+      inherit (wg) interface managed socketNamespace;
+      endpointPinning = {
+        inherit (wg.endpointPinning) enable fwMark;
+      };
+      peers = map (renderPeer wg.managed) wg.peers;
+    }
+    // (
+      if wg.managed then
+        {
+          inherit (wg)
+            generatePrivateKeyFile
+            listenPort
+            mtu
+            fwMark
+            allowedIPsAsRoutes
+            allowHostnameEndpoints
+            dynamicEndpointRefreshSeconds
+            ;
+        }
+        # Required fields left unset are left out: `vpnconf check` then
+        # names them ("is required").
+        // optionalAttrs (wg.privateKeyFile != null) { inherit (wg) privateKeyFile; }
+        // optionalAttrs (wg.addresses != null) { inherit (wg) addresses; }
+      else
+        genAttrs wg.explicitOptions (n: wg.${n})
+    );
+
+  hexDigits = {
+    "0" = 0;
+    "1" = 1;
+    "2" = 2;
+    "3" = 3;
+    "4" = 4;
+    "5" = 5;
+    "6" = 6;
+    "7" = 7;
+    "8" = 8;
+    "9" = 9;
+    "a" = 10;
+    "b" = 11;
+    "c" = 12;
+    "d" = 13;
+    "e" = 14;
+    "f" = 15;
+  };
+  fromHex = s: lib.foldl' (acc: c: acc * 16 + hexDigits.${c}) 0 (lib.stringToCharacters s);
+  sha256Prefix = n: s: substring 0 n (builtins.hashString "sha256" s);
+
+  # The derivations of docs/desired-state.md, "Derived values".
+  derivedSubnet =
+    name:
+    let
+      offset = (lib.mod (fromHex (sha256Prefix 8 name)) 16384) * 4;
+    in
+    "169.254.${toString (offset / 256)}.${toString (lib.mod offset 256)}/30";
+
+  # The address at `index` in an "a.b.c.d/30" whose last octet is the base.
+  subnetAddress =
+    subnet: index:
+    let
+      octets = lib.splitString "." (builtins.head (lib.splitString "/" subnet));
+      base = lib.toInt (lib.last octets);
+    in
+    lib.concatStringsSep "." (lib.take 3 octets ++ [ (toString (base + index)) ]);
+
+  readOnlyOption =
+    type: description:
+    mkOption {
+      inherit type description;
+      readOnly = true;
+    };
+in
+{ name, config, ... }:
+{
+  options = {
+    securityProfile = mkOption {
+      type = types.enum [
+        "balanced"
+        "highAssurance"
+      ];
+      default = "balanced";
+      description = ''
+        `highAssurance` turns the weaker options into errors: it requires
+        strict DNS without host resolver IPC, an `allowList` egress with
+        CIDRs, literal endpoints, `allowedIPsAsRoutes`, units that do not run
+        as root (unless `vpn.allowRootInHighAssurance`), and key files that
+        are not group- or world-readable.
+      '';
+    };
+
+    wireguard = mkOption {
+      type = types.submodule wireguardModule;
+      default = { };
+      description = "The tunnel.";
+    };
+
+    dns = {
+      mode = mkOption {
+        type = types.enum [
+          "strict"
+          "compat"
+        ];
+        default = "strict";
+        description = ''
+          `strict`: confined services get a namespace-local `resolv.conf` and
+          `nsswitch.conf` (bind-mounted over `/etc`), the host's resolver IPC
+          is made inaccessible to them, and DNS-like ports (53, 853, 5353,
+          5355) are blocked except towards `servers`. `compat`: the services
+          keep the host's resolver configuration, subject to the egress policy.
+        '';
+      };
+      servers = mkOption {
+        type = types.listOf types.str;
+        example = [ "10.64.0.1" ];
+        description = "One to three literal IP addresses (required).";
+      };
+      search = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        description = "Up to six search domains.";
+      };
+      allowHostResolverIPC = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          Let confined services reach the host's resolver helpers (nscd,
+          systemd-resolved's sockets, the system D-Bus, avahi). This weakens
+          strict DNS: those helpers resolve outside the tunnel.
+        '';
+      };
+    };
+
+    ipv6.mode = mkOption {
+      type = types.enum [
+        "disable"
+        "tunnel"
+      ];
+      default = "disable";
+      description = "`disable`: no IPv6 in the namespace. `tunnel`: IPv6 only through the tunnel.";
+    };
+
+    egress = {
+      mode = mkOption {
+        type = types.enum [
+          "allowAllTunnel"
+          "allowList"
+        ];
+        default = "allowAllTunnel";
+        description = "Everything through the tunnel, or only to `allowedCidrs` (and ports).";
+      };
+      allowedTcpPorts = mkOption {
+        type = ports;
+        default = [ ];
+        description = "TCP destination ports allowed in `allowList` mode.";
+      };
+      allowedUdpPorts = mkOption {
+        type = ports;
+        default = [ ];
+        description = "UDP destination ports allowed in `allowList` mode.";
+      };
+      allowedCidrs = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "10.64.0.0/16" ];
+        description = "Destinations allowed in `allowList` mode (strict CIDRs).";
+      };
+      allowEssentialIcmp = mkOption {
+        type = types.bool;
+        default = true;
+        description = "Keep the ICMP errors path MTU discovery needs towards allowed destinations.";
+      };
+    };
+
+    ingress = {
+      fromHost.tcp = mkOption {
+        type = ports;
+        default = [ ];
+        description = "TCP ports the host may connect to over the host link.";
+      };
+      fromTunnel.tcp = mkOption {
+        type = ports;
+        default = [ ];
+        description = "TCP ports open to connections arriving through the tunnel.";
+      };
+      fromTunnel.udp = mkOption {
+        type = ports;
+        default = [ ];
+        description = "UDP ports open to traffic arriving through the tunnel.";
+      };
+    };
+
+    publishToHost.tcp = mkOption {
+      type = ports;
+      default = [ ];
+      example = [ 9091 ];
+      description = ''
+        TCP ports published to the host over the host link: merged into
+        `ingress.fromHost.tcp`, and a non-empty list turns the host link on.
+        The host reaches them at `derived.nsAddress`.
+      '';
+    };
+
+    hostLink = {
+      enable = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Create a veth pair between the host and the namespace.";
+      };
+      hostIf = mkOption {
+        type = types.nullOr ifName;
+        default = null;
+        description = "Host side of the pair; null derives `vh-` and 12 hex digits.";
+      };
+      nsIf = mkOption {
+        type = types.nullOr ifName;
+        default = null;
+        description = "Namespace side of the pair; null derives `vn-` and 12 hex digits.";
+      };
+      subnetIPv4 = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "10.250.0.0/30";
+        description = ''
+          The link's /30 (the network base); null derives one in
+          169.254.0.0/16. The host side gets `.1`, the namespace `.2`.
+        '';
+      };
+    };
+
+    # Read-only: what vpnconf will use, for the rest of the configuration
+    # (a reverse proxy to a published port, firewall or NAT rules).
+    derived = {
+      hostLinkEffective = readOnlyOption types.bool ''
+        Whether the host link exists (`hostLink.enable`, or published ports).
+      '';
+      hostIf = readOnlyOption types.str "The host side of the host link, as set or derived.";
+      nsIf = readOnlyOption types.str "The namespace side of the host link, as set or derived.";
+      subnetIPv4 = readOnlyOption types.str "The host link's /30, as set or derived.";
+      hostAddress = readOnlyOption types.str "The host's address on the host link.";
+      nsAddress = readOnlyOption types.str ''
+        The namespace's address on the host link: where the host reaches the
+        `publishToHost` ports.
+      '';
+    };
+
+    desiredState = mkOption {
+      type = types.attrs;
+      internal = true;
+      readOnly = true;
+      description = "This namespace as an object of the desired-state file.";
+    };
+  };
+
+  config = {
+    derived = rec {
+      hostLinkEffective = config.hostLink.enable || config.publishToHost.tcp != [ ];
+      hostIf =
+        if config.hostLink.hostIf != null then
+          config.hostLink.hostIf
+        else
+          "vh-" + sha256Prefix 12 "host:${name}";
+      nsIf =
+        if config.hostLink.nsIf != null then
+          config.hostLink.nsIf
+        else
+          "vn-" + sha256Prefix 12 "ns:${name}";
+      subnetIPv4 =
+        if config.hostLink.subnetIPv4 != null then config.hostLink.subnetIPv4 else derivedSubnet name;
+      hostAddress = subnetAddress subnetIPv4 1;
+      nsAddress = subnetAddress subnetIPv4 2;
+    };
+
+    desiredState = {
+      inherit (config) securityProfile;
+      wireguard = renderWireguard config.wireguard;
+      dns = {
+        inherit (config.dns)
+          mode
+          servers
+          search
+          allowHostResolverIPC
+          ;
+      };
+      ipv6 = {
+        inherit (config.ipv6) mode;
+      };
+      egress = {
+        inherit (config.egress)
+          mode
+          allowedTcpPorts
+          allowedUdpPorts
+          allowedCidrs
+          allowEssentialIcmp
+          ;
+      };
+      ingress = {
+        fromHost = {
+          inherit (config.ingress.fromHost) tcp;
+        };
+        fromTunnel = {
+          inherit (config.ingress.fromTunnel) tcp udp;
+        };
+      };
+      publishToHost = {
+        inherit (config.publishToHost) tcp;
+      };
+      hostLink = {
+        inherit (config.hostLink)
+          enable
+          hostIf
+          nsIf
+          subnetIPv4
+          ;
+      };
+    };
+  };
+}

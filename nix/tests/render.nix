@@ -1,0 +1,633 @@
+# Evaluation tests of the NixOS module: the rendered desired state, the
+# wiring of confined units and vpnconf's own units, and the assertions.
+# Nothing is built or booted.
+#
+# `evalConfig` takes a list of NixOS modules, evaluates them together with
+# the vpnconf module and returns `config`. Returns lib.runTests' list of
+# failures: empty when every test passes.
+{ lib, evalConfig }:
+
+let
+  examples = import ./examples.nix;
+  inherit (examples) publicKey;
+  managedExample = examples.managed;
+  externalExample = examples.external;
+
+  commonNamespace = {
+    securityProfile = "balanced";
+    dns = {
+      mode = "strict";
+      servers = [ "10.64.0.1" ];
+      search = [ ];
+      allowHostResolverIPC = false;
+    };
+    ipv6.mode = "disable";
+    egress = {
+      mode = "allowList";
+      allowedTcpPorts = [ ];
+      allowedUdpPorts = [ ];
+      allowedCidrs = [
+        "10.64.0.0/16"
+        "192.0.2.0/24"
+      ];
+      allowEssentialIcmp = true;
+    };
+    ingress = {
+      fromHost.tcp = [ ];
+      fromTunnel = {
+        tcp = [ 51413 ];
+        udp = [ ];
+      };
+    };
+    publishToHost.tcp = [ 8080 ];
+    hostLink = {
+      enable = true;
+      hostIf = null;
+      nsIf = null;
+      subnetIPv4 = null;
+    };
+  };
+
+  expectedTop = namespace: {
+    version = 1;
+    paths = {
+      stateDir = "/var/lib/vpnconf";
+      runtimeDir = "/run/vpnconf";
+      netnsDir = "/run/netns";
+    };
+    drift = {
+      action = "repair";
+      handshakeTimeoutSeconds = 0;
+    };
+    namespaces.vpnapps = commonNamespace // namespace;
+    units."transmission.service" = {
+      namespace = "vpnapps";
+      user = null;
+      dynamicUser = true;
+      allowRootInHighAssurance = false;
+    };
+  };
+
+  eval = modules: evalConfig modules;
+
+  # The messages of the failing assertions that concern vpnconf (a whole
+  # NixOS evaluation has others, about file systems and boot loaders).
+  failures =
+    config:
+    map (a: a.message) (
+      lib.filter (a: !a.assertion && lib.hasInfix "vpn" a.message) config.assertions
+    );
+
+  anyFailure = infix: config: lib.any (lib.hasInfix infix) (failures config);
+
+  withService = service: [
+    managedExample
+    { systemd.services.transmission = service; }
+  ];
+
+  managed = eval [ managedExample ];
+  external = eval [ externalExample ];
+  transmission = managed.systemd.services.transmission;
+in
+lib.runTests {
+  testManagedRendersEveryField = {
+    expr = managed.services.vpnconf.desiredState;
+    expected = expectedTop {
+      wireguard = {
+        interface = "wg0";
+        managed = true;
+        privateKeyFile = "/run/keys/wg-vpnapps.key";
+        generatePrivateKeyFile = false;
+        addresses = [ "10.0.0.2/32" ];
+        listenPort = null;
+        mtu = null;
+        fwMark = null;
+        socketNamespace = null;
+        allowedIPsAsRoutes = true;
+        allowHostnameEndpoints = false;
+        dynamicEndpointRefreshSeconds = 0;
+        endpointPinning = {
+          enable = false;
+          fwMark = null;
+        };
+        peers = [
+          {
+            inherit publicKey;
+            presharedKeyFile = null;
+            endpoint = "198.51.100.10:51820";
+            allowedIPs = [ "0.0.0.0/0" ];
+            persistentKeepalive = 25;
+          }
+        ];
+      };
+    };
+  };
+
+  testExternalRendersOnlyExternalKeys = {
+    expr = external.services.vpnconf.desiredState;
+    expected = expectedTop {
+      wireguard = {
+        interface = "wg0";
+        managed = false;
+        socketNamespace = null;
+        endpointPinning = {
+          enable = false;
+          fwMark = null;
+        };
+        peers = [ ];
+      };
+    };
+  };
+
+  # A managed-only option set on an external tunnel reaches the file, for
+  # `vpnconf check` to reject with its path.
+  testExternalKeepsExplicitManagedOnlyOptions = {
+    expr =
+      let
+        c = eval [
+          externalExample
+          {
+            services.vpnconf.namespaces.vpnapps.wireguard = {
+              mtu = 1400;
+              peers = [
+                {
+                  endpoint = "198.51.100.10:51820";
+                  persistentKeepalive = 25;
+                }
+              ];
+            };
+          }
+        ];
+        wg = c.services.vpnconf.desiredState.namespaces.vpnapps.wireguard;
+      in
+      {
+        inherit (wg) mtu peers;
+        hasPrivateKeyFile = wg ? privateKeyFile;
+      };
+    expected = {
+      mtu = 1400;
+      peers = [
+        {
+          endpoint = "198.51.100.10:51820";
+          persistentKeepalive = 25;
+        }
+      ];
+      hasPrivateKeyFile = false;
+    };
+  };
+
+  testRequiredFieldsLeftOutWhenUnset = {
+    expr =
+      let
+        c = eval [
+          {
+            services.vpnconf = {
+              enable = true;
+              namespaces.a.dns.servers = [ "10.64.0.1" ];
+            };
+          }
+        ];
+      in
+      lib.attrNames c.services.vpnconf.desiredState.namespaces.a.wireguard;
+    expected = [
+      "allowHostnameEndpoints"
+      "allowedIPsAsRoutes"
+      "dynamicEndpointRefreshSeconds"
+      "endpointPinning"
+      "fwMark"
+      "generatePrivateKeyFile"
+      "interface"
+      "listenPort"
+      "managed"
+      "mtu"
+      "peers"
+      "socketNamespace"
+    ];
+  };
+
+  testDerivedHostLinkValues = {
+    expr = managed.services.vpnconf.namespaces.vpnapps.derived;
+    expected = {
+      hostLinkEffective = true;
+      hostIf = "vh-614ddd762fc4";
+      nsIf = "vn-b24c1d61df23";
+      subnetIPv4 = "169.254.202.92/30";
+      hostAddress = "169.254.202.93";
+      nsAddress = "169.254.202.94";
+    };
+  };
+
+  testConfinedServiceWiring = {
+    expr = {
+      inherit (transmission) bindsTo after partOf;
+      inherit (transmission.serviceConfig)
+        NetworkNamespacePath
+        BindReadOnlyPaths
+        InaccessiblePaths
+        ;
+    };
+    expected = {
+      bindsTo = [ "vpnconf.service" ];
+      after = [ "vpnconf.service" ];
+      partOf = [ "vpnconf.service" ];
+      NetworkNamespacePath = "/run/netns/vpnapps";
+      BindReadOnlyPaths = [
+        "/run/vpnconf/vpnapps/resolv.conf:/etc/resolv.conf"
+        "/run/vpnconf/vpnapps/nsswitch.conf:/etc/nsswitch.conf"
+      ];
+      InaccessiblePaths = [
+        "-/run/nscd"
+        "-/var/run/nscd"
+        "-/run/systemd/resolve/io.systemd.Resolve"
+        "-/run/systemd/resolve/io.systemd.Resolve.Monitor"
+        "-/run/dbus/system_bus_socket"
+        "-/run/avahi-daemon/socket"
+      ];
+    };
+  };
+
+  testResolverChangeRestartsConfinedServices = {
+    expr =
+      let
+        other = eval [
+          managedExample
+          { services.vpnconf.namespaces.vpnapps.dns.servers = lib.mkForce [ "10.64.0.2" ]; }
+        ];
+        egress = eval [
+          managedExample
+          { services.vpnconf.namespaces.vpnapps.egress.allowedCidrs = lib.mkForce [ "10.64.0.0/16" ]; }
+        ];
+      in
+      {
+        dnsChange =
+          other.systemd.services.transmission.restartTriggers != transmission.restartTriggers;
+        egressChange =
+          egress.systemd.services.transmission.restartTriggers != transmission.restartTriggers;
+      };
+    expected = {
+      dnsChange = true;
+      egressChange = false;
+    };
+  };
+
+  testCompatDnsBindsNothing = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          { services.vpnconf.namespaces.vpnapps.dns.mode = lib.mkForce "compat"; }
+        ];
+        sc = c.systemd.services.transmission.serviceConfig;
+      in
+      [
+        (sc ? BindReadOnlyPaths)
+        (sc ? InaccessiblePaths)
+      ];
+    expected = [
+      false
+      false
+    ];
+  };
+
+  testHostResolverIPCKeepsTheBindsOnly = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          { services.vpnconf.namespaces.vpnapps.dns.allowHostResolverIPC = true; }
+        ];
+        sc = c.systemd.services.transmission.serviceConfig;
+      in
+      [
+        (sc ? BindReadOnlyPaths)
+        (sc ? InaccessiblePaths)
+      ];
+    expected = [
+      true
+      false
+    ];
+  };
+
+  testExternalTunnelUnitIsBoundToVpnconf = {
+    expr = {
+      wireguard = {
+        inherit (external.systemd.services.wireguard-wg0) bindsTo after partOf;
+      };
+      transmission = lib.sort (a: b: a < b) external.systemd.services.transmission.bindsTo;
+    };
+    expected = {
+      wireguard = {
+        bindsTo = [ "vpnconf.service" ];
+        after = [ "vpnconf.service" ];
+        partOf = [ "vpnconf.service" ];
+      };
+      transmission = [
+        "vpnconf.service"
+        "wireguard-wg0.service"
+      ];
+    };
+  };
+
+  testVpnconfServiceReloadsAndTearsDown = {
+    expr =
+      let
+        s = managed.systemd.services.vpnconf;
+      in
+      {
+        inherit (s) reloadIfChanged wantedBy;
+        reloads = s.reloadTriggers != [ ];
+        inherit (s.serviceConfig)
+          Type
+          RemainAfterExit
+          ExecStart
+          ExecReload
+          ExecStop
+          ;
+        ordered = lib.elem "network-pre.target" s.after && lib.elem "network.target" s.before;
+        etc = managed.environment.etc ? "vpnconf/desired.json";
+        checked = managed.system.checks != [ ];
+      };
+    expected =
+      let
+        exe = "${managed.services.vpnconf.package}/bin/vpnconf --config /etc/vpnconf/desired.json";
+      in
+      {
+        reloadIfChanged = true;
+        wantedBy = [ "multi-user.target" ];
+        reloads = true;
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "${exe} --lock-timeout 30000 reconcile --trigger boot";
+        ExecReload = "${exe} --lock-timeout 30000 reconcile --trigger activation";
+        ExecStop = [ "-${exe} down vpnapps" ];
+        ordered = true;
+        etc = true;
+        checked = true;
+      };
+  };
+
+  testDriftTimerFollowsCheckIntervalAndRefresh = {
+    expr =
+      let
+        refresh = eval [
+          managedExample
+          {
+            services.vpnconf.drift.checkInterval = null;
+            services.vpnconf.namespaces.vpnapps.wireguard.dynamicEndpointRefreshSeconds = 60;
+          }
+        ];
+        off = eval [
+          managedExample
+          { services.vpnconf.drift.checkInterval = null; }
+        ];
+      in
+      {
+        default = managed.systemd.timers.vpnconf-drift.timerConfig.OnUnitActiveSec;
+        refresh = refresh.systemd.timers.vpnconf-drift.timerConfig.OnUnitActiveSec;
+        off = off.systemd.timers ? vpnconf-drift || off.systemd.services ? vpnconf-drift;
+        exec = managed.systemd.services.vpnconf-drift.serviceConfig.ExecStart;
+      };
+    expected = {
+      default = [ "5min" ];
+      refresh = [ "60s" ];
+      off = false;
+      exec = "${managed.services.vpnconf.package}/bin/vpnconf --config /etc/vpnconf/desired.json --lock-timeout 30000 reconcile --trigger timer";
+    };
+  };
+
+  testHostnameEndpointsWaitForTheNetwork = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.namespaces.vpnapps.wireguard = {
+              allowHostnameEndpoints = true;
+              dynamicEndpointRefreshSeconds = 300;
+              peers = lib.mkForce [
+                {
+                  inherit publicKey;
+                  endpoint = "vpn.example.com:51820";
+                  allowedIPs = [ "0.0.0.0/0" ];
+                }
+              ];
+            };
+          }
+        ];
+      in
+      {
+        inherit (c.systemd.services.vpnconf) wants before;
+        online = lib.elem "network-online.target" c.systemd.services.vpnconf.after;
+      };
+    expected = {
+      wants = [ "network-online.target" ];
+      before = [ ];
+      online = true;
+    };
+  };
+
+  testUnitUserRendering = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            systemd.services.transmission.serviceConfig = {
+              User = "transmission";
+              DynamicUser = lib.mkForce "no";
+            };
+            systemd.services.web = {
+              serviceConfig.DynamicUser = "yes";
+              vpn = {
+                enable = true;
+                namespace = "vpnapps";
+                allowRootInHighAssurance = true;
+              };
+            };
+          }
+        ];
+      in
+      c.services.vpnconf.desiredState.units;
+    expected = {
+      "transmission.service" = {
+        namespace = "vpnapps";
+        user = "transmission";
+        dynamicUser = false;
+        allowRootInHighAssurance = false;
+      };
+      "web.service" = {
+        namespace = "vpnapps";
+        user = null;
+        dynamicUser = true;
+        allowRootInHighAssurance = true;
+      };
+    };
+  };
+
+  testConfinedSocket = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            systemd.sockets.transmission = {
+              listenStreams = [ "9091" ];
+              vpn = {
+                enable = true;
+                namespace = "vpnapps";
+              };
+            };
+          }
+        ];
+        s = c.systemd.sockets.transmission;
+      in
+      {
+        inherit (s.socketConfig) NetworkNamespacePath;
+        inherit (s.unitConfig) DefaultDependencies;
+        bound = s.bindsTo;
+        unit = c.services.vpnconf.desiredState.units."transmission.socket";
+        failures = failures c;
+      };
+    expected = {
+      NetworkNamespacePath = "/run/netns/vpnapps";
+      DefaultDependencies = false;
+      bound = [ "vpnconf.service" ];
+      unit = {
+        namespace = "vpnapps";
+        user = null;
+        dynamicUser = false;
+        allowRootInHighAssurance = false;
+      };
+      failures = [ ];
+    };
+  };
+
+  testHostLinksAreKeptFromNetworkManagers = {
+    expr = {
+      dhcpcd = managed.networking.dhcpcd.denyInterfaces;
+      networkmanager = managed.networking.networkmanager.unmanaged;
+    };
+    expected = {
+      dhcpcd = [ "vh-614ddd762fc4" ];
+      networkmanager = [ "interface-name:vh-614ddd762fc4" ];
+    };
+  };
+
+  testValidConfigurationsPassTheAssertions = {
+    expr = map failures [
+      managed
+      external
+    ];
+    expected = [
+      [ ]
+      [ ]
+    ];
+  };
+
+  testAssertions = {
+    expr = {
+      privateNetwork = anyFailure "must not set PrivateNetwork" (
+        eval (withService { serviceConfig.PrivateNetwork = true; })
+      );
+      joinsNamespaceOf = anyFailure "must not set JoinsNamespaceOf" (
+        eval (withService { unitConfig.JoinsNamespaceOf = "other.service"; })
+      );
+      netnsPath = anyFailure "must not set NetworkNamespacePath" (
+        eval (withService { serviceConfig.NetworkNamespacePath = lib.mkForce "/run/netns/other"; })
+      );
+      unknownNamespace = anyFailure "which services.vpnconf.namespaces does not define" (
+        eval (withService { vpn.namespace = lib.mkForce "other"; })
+      );
+      noNamespace = anyFailure "vpn.namespace must be set" (
+        eval (withService { vpn.namespace = lib.mkForce null; })
+      );
+      disabled = anyFailure "services.vpnconf.enable is false" (
+        eval [
+          managedExample
+          { services.vpnconf.enable = lib.mkForce false; }
+        ]
+      );
+      unconfinedSocket = anyFailure "the socket would listen on the host's network" (
+        eval [
+          managedExample
+          { systemd.sockets.transmission.listenStreams = [ "9091" ]; }
+        ]
+      );
+      unconfinedService = anyFailure "must set vpn.enable and the same vpn.namespace" (
+        eval [
+          managedExample
+          {
+            systemd.sockets.web = {
+              listenStreams = [ "80" ];
+              vpn = {
+                enable = true;
+                namespace = "vpnapps";
+              };
+            };
+            systemd.services.web.serviceConfig.ExecStart = "/bin/true";
+          }
+        ]
+      );
+      managedAndMoved = anyFailure "whose tunnel vpnconf manages itself" (
+        eval [
+          managedExample
+          {
+            networking.wireguard.interfaces.wg0 = {
+              privateKeyFile = "/run/keys/wg.key";
+              interfaceNamespace = "vpnapps";
+            };
+          }
+        ]
+      );
+      inlineKeyInHighAssurance = anyFailure "world-readable Nix store" (
+        eval [
+          externalExample
+          {
+            services.vpnconf.namespaces.vpnapps.securityProfile = lib.mkForce "highAssurance";
+            networking.wireguard.interfaces.wg0 = {
+              privateKeyFile = lib.mkForce null;
+              privateKey = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+            };
+          }
+        ]
+      );
+      hostnameEndpointsAndExternalTunnel = anyFailure "order vpnconf.service after network-online.target" (
+        eval [
+          externalExample
+          {
+            services.vpnconf.namespaces.other = {
+              wireguard = {
+                interface = "wg1";
+                privateKeyFile = "/run/keys/wg1.key";
+                addresses = [ "10.1.0.2/32" ];
+                allowHostnameEndpoints = true;
+                dynamicEndpointRefreshSeconds = 300;
+                peers = [
+                  {
+                    inherit publicKey;
+                    endpoint = "vpn.example.com:51820";
+                    allowedIPs = [ "0.0.0.0/0" ];
+                  }
+                ];
+              };
+              dns.servers = [ "10.1.0.1" ];
+            };
+          }
+        ]
+      );
+    };
+    expected = {
+      hostnameEndpointsAndExternalTunnel = true;
+      privateNetwork = true;
+      joinsNamespaceOf = true;
+      netnsPath = true;
+      unknownNamespace = true;
+      noNamespace = true;
+      disabled = true;
+      unconfinedSocket = true;
+      unconfinedService = true;
+      managedAndMoved = true;
+      inlineKeyInHighAssurance = true;
+    };
+  };
+}

@@ -1,0 +1,331 @@
+# Per-unit opt-in: systemd.services.<name>.vpn and systemd.sockets.<name>.vpn.
+#
+# A confined unit joins the namespace through NetworkNamespacePath=, is
+# ordered after and bound to vpnconf.service (and to the unit of an external
+# tunnel), and in strict DNS mode sees the namespace's resolver files over
+# /etc/resolv.conf and /etc/nsswitch.conf, with the host's resolver IPC out
+# of reach. Returns the submodule extensions (`module`), the `units` object
+# of the desired-state file (`rendered`), the assertions, and the external
+# tunnels made by networking.wireguard.
+{ lib, config }:
+
+let
+  inherit (lib)
+    mkOption
+    mkEnableOption
+    mkIf
+    mkMerge
+    types
+    attrNames
+    concatLists
+    filterAttrs
+    mapAttrs'
+    mapAttrsToList
+    nameValuePair
+    optional
+    optionalAttrs
+    ;
+
+  cfg = config.services.vpnconf;
+  wgCfg = config.networking.wireguard or { };
+
+  # systemd's boolean spellings, for values read from serviceConfig.
+  truthy =
+    v:
+    if builtins.isBool v then
+      v
+    else
+      builtins.elem (lib.toLower (toString v)) [
+        "yes"
+        "true"
+        "on"
+        "1"
+      ];
+
+  # networking.wireguard interfaces moved into a confinement namespace
+  # whose tunnel is external and has the interface's name: ifname -> ns.
+  externalTunnels = lib.listToAttrs (
+    lib.concatMap (
+      nsName:
+      let
+        ns = cfg.namespaces.${nsName};
+        ifname = ns.wireguard.interface;
+        wgIf = (wgCfg.interfaces or { }).${ifname} or null;
+      in
+      optional (
+        !ns.wireguard.managed
+        && (wgCfg.enable or false)
+        && !(wgCfg.useNetworkd or false)
+        && wgIf != null
+        && wgIf.interfaceNamespace == nsName
+      ) (nameValuePair ifname nsName)
+    ) (attrNames cfg.namespaces)
+  );
+
+  tunnelUnits =
+    nsName:
+    mapAttrsToList (ifname: _: "wireguard-${ifname}.service") (
+      filterAttrs (_: ns: ns == nsName) externalTunnels
+    );
+
+  netnsPath = nsName: "${cfg.paths.netnsDir}/${nsName}";
+
+  # Helpers that resolve outside the namespace. The resolved sockets, not
+  # their directory: /etc/resolv.conf may be a symlink into
+  # /run/systemd/resolve, and the bind mount below follows it.
+  resolverIPC = [
+    "-/run/nscd"
+    "-/var/run/nscd"
+    "-/run/systemd/resolve/io.systemd.Resolve"
+    "-/run/systemd/resolve/io.systemd.Resolve.Monitor"
+    "-/run/dbus/system_bus_socket"
+    "-/run/avahi-daemon/socket"
+  ];
+
+  dnsSettings =
+    nsName:
+    let
+      ns = cfg.namespaces.${nsName} or null;
+      dir = "${cfg.paths.runtimeDir}/${nsName}";
+    in
+    optionalAttrs (ns != null && ns.dns.mode == "strict") (
+      {
+        BindReadOnlyPaths = [
+          "${dir}/resolv.conf:/etc/resolv.conf"
+          "${dir}/nsswitch.conf:/etc/nsswitch.conf"
+        ];
+      }
+      // optionalAttrs (!ns.dns.allowHostResolverIPC) { InaccessiblePaths = resolverIPC; }
+    );
+
+  # The resolver files are bind-mounted when the service starts and
+  # replaced (renamed over) when they change: a running service would keep
+  # the old ones. So a change restarts the confined services.
+  dnsTrigger =
+    nsName:
+    let
+      ns = cfg.namespaces.${nsName} or null;
+    in
+    optional (ns != null) (
+      builtins.hashString "sha256" (
+        builtins.toJSON {
+          inherit (ns.dns) mode servers search;
+          inherit (cfg.paths) runtimeDir;
+        }
+      )
+    );
+
+  vpnOptions = kind: {
+    enable = mkEnableOption "confinement of this ${kind} in a vpnconf namespace";
+    namespace = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "vpnapps";
+      description = ''
+        The namespace (a key of `services.vpnconf.namespaces`) to confine the
+        ${kind} to.
+      '';
+    };
+    allowRootInHighAssurance = mkOption {
+      type = types.bool;
+      default = false;
+      description =
+        "Let the ${kind} run as root in a `highAssurance` namespace."
+        + lib.optionalString (kind == "socket") (
+          " A socket unit counts as root unless its `socketConfig` sets"
+          + " `User=` or `DynamicUser=`."
+        );
+    };
+  };
+
+  commonWiring =
+    nsName:
+    let
+      deps = [ "vpnconf.service" ] ++ tunnelUnits nsName;
+    in
+    {
+      bindsTo = deps;
+      after = deps;
+      # A restart of vpnconf.service re-creates the namespaces: the units
+      # must restart to join the new ones.
+      partOf = deps;
+    };
+
+  serviceModule =
+    { config, ... }:
+    {
+      options.vpn = vpnOptions "service";
+      config = mkIf (config.vpn.enable && config.vpn.namespace != null) (mkMerge [
+        (commonWiring config.vpn.namespace)
+        {
+          serviceConfig = {
+            NetworkNamespacePath = netnsPath config.vpn.namespace;
+          } // dnsSettings config.vpn.namespace;
+          restartTriggers = dnsTrigger config.vpn.namespace;
+        }
+      ]);
+    };
+
+  socketModule =
+    { config, ... }:
+    {
+      options.vpn = vpnOptions "socket";
+      config = mkIf (config.vpn.enable && config.vpn.namespace != null) (mkMerge [
+        (commonWiring config.vpn.namespace)
+        {
+          socketConfig.NetworkNamespacePath = netnsPath config.vpn.namespace;
+          # Default dependencies would order the socket before
+          # sockets.target, which comes before vpnconf.service (through
+          # basic.target): a cycle. These are the defaults, without it.
+          unitConfig.DefaultDependencies = false;
+          requires = [ "sysinit.target" ];
+          after = [ "sysinit.target" ];
+          before = [ "shutdown.target" ];
+          conflicts = [ "shutdown.target" ];
+        }
+      ]);
+    };
+
+  confined = filterAttrs (_: u: u.vpn.enable);
+  services = confined config.systemd.services;
+  sockets = confined config.systemd.sockets;
+
+  renderUnit = execConfig: u: {
+    namespace = u.vpn.namespace;
+    user =
+      let
+        user = execConfig.User or null;
+      in
+      if user == null then null else toString user;
+    dynamicUser = truthy (execConfig.DynamicUser or false);
+    inherit (u.vpn) allowRootInHighAssurance;
+  };
+
+  rendered =
+    mapAttrs' (name: u: nameValuePair "${name}.service" (renderUnit u.serviceConfig u)) services
+    // mapAttrs' (name: u: nameValuePair "${name}.socket" (renderUnit u.socketConfig u)) sockets;
+
+  # The service a socket activates, as systemd picks it.
+  socketService =
+    name: s:
+    if s.socketConfig ? Service then
+      lib.removeSuffix ".service" s.socketConfig.Service
+    else if truthy (s.socketConfig.Accept or false) then
+      "${name}@"
+    else
+      name;
+
+  unitAssertions =
+    kind: name: u: execConfig:
+    let
+      where = "systemd.${kind}s.${name}";
+      ns = u.vpn.namespace;
+    in
+    [
+      {
+        assertion = ns != null;
+        message = "${where}.vpn.namespace must be set when ${where}.vpn.enable is true.";
+      }
+      {
+        assertion = ns == null || cfg.namespaces ? ${ns};
+        message = "${where}.vpn.namespace names \"${toString ns}\", which services.vpnconf.namespaces does not define.";
+      }
+      {
+        assertion = !truthy (execConfig.PrivateNetwork or false);
+        message = "${where} is confined by vpnconf (vpn.enable) and must not set PrivateNetwork.";
+      }
+      {
+        assertion = !(u.unitConfig ? JoinsNamespaceOf);
+        message = "${where} is confined by vpnconf (vpn.enable) and must not set JoinsNamespaceOf.";
+      }
+      {
+        assertion = ns == null || (execConfig.NetworkNamespacePath or null) == netnsPath ns;
+        message = "${where} is confined by vpnconf (vpn.enable) and must not set NetworkNamespacePath (vpnconf sets it to ${netnsPath (toString ns)}).";
+      }
+    ];
+
+  # A socket hands its listening sockets to its service: both sides of the
+  # pair must be confined to the same namespace, or the service accepts
+  # from (or connects to) the host's network.
+  pairAssertions = concatLists (
+    mapAttrsToList (
+      name: s:
+      let
+        svc = socketService name s;
+        other = config.systemd.services.${svc} or null;
+      in
+      optional (other != null) {
+        assertion = other.vpn.enable && other.vpn.namespace == s.vpn.namespace;
+        message = "systemd.sockets.${name} is confined to namespace \"${toString s.vpn.namespace}\"; its service systemd.services.${svc} must set vpn.enable and the same vpn.namespace.";
+      }
+    ) sockets
+    ++ mapAttrsToList (
+      name: u:
+      let
+        s = config.systemd.sockets.${name} or null;
+      in
+      optional (s != null && !s.vpn.enable) {
+        assertion = false;
+        message = "systemd.services.${name} is confined by vpnconf, but its socket systemd.sockets.${name} is not: the socket would listen on the host's network. Set systemd.sockets.${name}.vpn too.";
+      }
+    ) services
+  );
+
+  tunnelAssertions = concatLists (
+    mapAttrsToList (
+      nsName: ns:
+      let
+        ifname = ns.wireguard.interface;
+        wgIf = (wgCfg.interfaces or { }).${ifname} or null;
+        movedHere = wgIf != null && wgIf.interfaceNamespace == nsName;
+      in
+      [
+        {
+          assertion = !(ns.wireguard.managed && movedHere);
+          message = "networking.wireguard.interfaces.${ifname} is moved into namespace \"${nsName}\", whose tunnel vpnconf manages itself: set services.vpnconf.namespaces.${nsName}.wireguard.managed = false, or remove the interface.";
+        }
+        {
+          assertion = !(movedHere && (wgCfg.useNetworkd or false));
+          message = "services.vpnconf.namespaces.${nsName}: the external tunnel ${ifname} needs networking.wireguard.useNetworkd = false (the networkd backend does not create wireguard-${ifname}.service).";
+        }
+        {
+          assertion = !(movedHere && ns.securityProfile == "highAssurance" && wgIf.privateKey or null != null);
+          message = "services.vpnconf.namespaces.${nsName} is highAssurance: networking.wireguard.interfaces.${ifname}.privateKey would put the key into the world-readable Nix store; use privateKeyFile.";
+        }
+      ]
+    ) cfg.namespaces
+  );
+in
+{
+  inherit rendered externalTunnels;
+
+  module = {
+    options.systemd.services = mkOption {
+      type = types.attrsOf (types.submodule serviceModule);
+    };
+    options.systemd.sockets = mkOption {
+      type = types.attrsOf (types.submodule socketModule);
+    };
+  };
+
+  assertions =
+    concatLists (mapAttrsToList (n: u: unitAssertions "service" n u u.serviceConfig) services)
+    ++ concatLists (mapAttrsToList (n: u: unitAssertions "socket" n u u.socketConfig) sockets)
+    ++ [
+      {
+        assertion = !(services ? vpnconf || services ? vpnconf-drift);
+        message = "vpnconf's own units cannot be confined.";
+      }
+    ]
+    ++ pairAssertions
+    ++ tunnelAssertions;
+
+  assertionsIfDisabled =
+    enabled:
+    optional (!enabled && (services != { } || sockets != { })) {
+      assertion = false;
+      message = "systemd.{services,sockets}.<name>.vpn.enable is set for ${
+        lib.concatStringsSep ", " (attrNames services ++ map (s: "${s}.socket") (attrNames sockets))
+      }, but services.vpnconf.enable is false.";
+    };
+}

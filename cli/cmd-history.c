@@ -6,11 +6,13 @@
 static int open_journal(Journal **ret, bool *ret_missing)
 {
 	_cleanup_(desired_freep) Desired *d = NULL;
+	DesiredErrors errors = {};
 	int r;
 
 	/* The journal is worth reading even when the desired state is
 	 * broken: fall back to the default paths then. */
-	r = desired_load(arg_config, &(DesiredErrors){}, &d);
+	r = desired_load(arg_config, &errors, &d);
+	desired_errors_clear(&errors);
 	if (r < 0)
 		d = desired_defaults();
 	r = journal_open(state_dir_of(d), true, ret);
@@ -102,6 +104,11 @@ int verb_show(int argc, char **argv)
 	}
 	if (r == -EADDRNOTAVAIL) {
 		log_error("%s matches more than one transaction; give more characters", argv[0]);
+		return EXIT_FAIL;
+	}
+	if (r == -EINVAL) {
+		log_error("%s is not a transaction id: give the id or a prefix of at least 4 of its "
+			  "characters", argv[0]);
 		return EXIT_FAIL;
 	}
 	if (r < 0)

@@ -65,7 +65,7 @@ in_ns() {
   fi
 }
 
-# example_config [JQ-LIKE SED...]: the bundled example as the test config.
+# use_example: the bundled example as the test config.
 use_example() { cp "$SRCDIR/docs/examples/desired.json" "$CONFIG"; }
 
 # vpn_server NS IFNAME: the tunnel stand-in for confinement namespace NS.
@@ -126,6 +126,66 @@ NS_IF=vn-b24c1d61df23
 HOST_ADDR=169.254.202.93
 NS_ADDR=169.254.202.94
 
+# The system's python3 when there is one: version-manager shims cost
+# 100 ms a call.
+PYTHON3=$(command -v /usr/bin/python3 || command -v python3)
+
+# --- Checks ----------------------------------------------------------------
+
+# check_failed MSG: reports a failed check and lets the test go on, so that
+# one known problem does not hide the checks after it; finish then fails.
+SOFT_FAILURES=()
+check_failed() {
+  echo "FAIL: $*" >&2
+  SOFT_FAILURES+=("$*")
+}
+
+# finish: the end of a test.
+finish() {
+  [ "${#SOFT_FAILURES[@]}" = 0 ] || fail "${#SOFT_FAILURES[@]} check(s) failed (see above)"
+  note "ok"
+}
+
+# capture RC CMD...: runs CMD with its standard output and error in $OUT
+# (and shown), failing unless it exits with RC.
+OUT=
+capture() {
+  local want=$1 rc=0
+  shift
+  OUT=$("$@" 2>&1) || rc=$?
+  printf '%s\n' "$OUT"
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
+# contains TEXT STRING: TEXT contains the fixed STRING. (Not "CMD | grep
+# -q": with pipefail, grep's early exit fails CMD with SIGPIPE.)
+contains() { grep -qF -- "$2" <<<"$1"; }
+
+# json EXPR: evaluates the Python expression EXPR over the JSON document
+# read from stdin (bound to d). Strings print as they are, anything else
+# as JSON (true, null, [...]).
+json() {
+  "$PYTHON3" -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+
+# eventually CMD...: retries CMD every 20 ms for up to 2 s until it
+# succeeds (for what the kernel finishes asynchronously).
+eventually() {
+  local i
+  for i in $(seq 1 100); do
+    "$@" && return 0
+    sleep 0.02
+  done
+  "$@"
+}
+
+# --- vpnconf ---------------------------------------------------------------
+
 # write_config [MEMBER...]: writes $CONFIG, a desired state with the one
 # namespace $NS whose members (the inside of namespaces.$NS) come from
 # stdin. Each MEMBER is another top-level member, e.g. '"drift": {...}'.
@@ -151,34 +211,45 @@ up() {
   expect_rc 0 vc plan >/dev/null
 }
 
-# json EXPR: evaluates the Python expression EXPR over the JSON document
-# read from stdin (bound to d). Strings print as they are, anything else
-# as JSON (true, null, [...]).
-json() {
-  python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))
-' "$1"
-}
-
 # txn_count: how many transactions the journal holds.
 txn_count() { vc history --json --limit 0 | json 'len(d["transactions"])'; }
+
 # txn_last [FIELD]: a field (default id) of the newest transaction.
 txn_last() {
   vc history --json --limit 1 | json "d['transactions'][0]['${1:-id}'] if d['transactions'] else ''"
 }
 
+# --- Kernel state ----------------------------------------------------------
+
+# netns_names: the namespaces under /run/netns (files there that are not
+# mounted namespaces left out).
+netns_names() {
+  local ns
+  for ns in $(ip netns list | cut -d' ' -f1); do
+    if mountpoint -q "/run/netns/$ns"; then echo "$ns"; fi
+  done
+}
+
+# links NS: the names of the interfaces in NS ("host" too), sorted, on one
+# line.
+links() {
+  in_ns "$1" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort |
+    tr '\n' ' ' | sed 's/ $//'
+}
+
+# host_links_are "lo ...": the host namespace has exactly these interfaces.
+host_links_are() { [ "$(links host)" = "$1" ]; }
+
 # snapshot FILE: what the kernel and the runtime directory hold, in every
 # namespace (links, addresses, routes, nftables), for before/after
-# comparisons.
+# comparisons. The lock file and the bare directories /run/vpnconf and
+# /run/netns are left out (creating them changes nothing that matters).
 snapshot() {
   local ns
   {
     echo "## namespaces"
     ip netns list
-    for ns in host $(ip netns list | cut -d' ' -f1); do
+    for ns in host $(netns_names); do
       echo "## $ns"
       in_ns "$ns" ip -d -o link show
       in_ns "$ns" ip -o addr show
@@ -186,15 +257,41 @@ snapshot() {
       in_ns "$ns" nft list ruleset
     done
     echo "## files"
-    find /run/vpnconf /run/netns -printf '%p %y %m\n' 2>/dev/null | sort || true
-    find /run/vpnconf -type f -exec sha256sum {} + 2>/dev/null | sort || true
+    find /run/vpnconf /run/netns -mindepth 1 ! -path /run/vpnconf/.lock -printf '%p %y %m\n' \
+      2>/dev/null | sort || true
+    find /run/vpnconf -type f ! -path /run/vpnconf/.lock -exec sha256sum {} + 2>/dev/null | sort ||
+      true
   } >"$1" 2>&1
 }
 
-# same_snapshot BEFORE AFTER WHAT: fails with the difference unless equal.
+# same_snapshot BEFORE AFTER WHAT: a failed check, with the difference,
+# unless both are equal.
 same_snapshot() {
-  diff -u "$1" "$2" >&2 || fail "$3: the state changed (diff above)"
+  diff -u "$1" "$2" >&2 || check_failed "$3: the state changed (diff above)"
 }
+
+# settle: waits until the kernel is done with new links (carrier and
+# operational state propagated, IPv6 duplicate address detection over) in
+# every namespace, so that snapshots and event monitors see only what
+# vpnconf does.
+settle() {
+  local i ns busy
+  for i in $(seq 1 250); do
+    busy=
+    for ns in host $(netns_names); do
+      if contains "$(in_ns "$ns" ip -o link show up)" NO-CARRIER ||
+        [ -n "$(in_ns "$ns" ip -6 -o addr show tentative)" ]; then
+        busy=$ns
+        break
+      fi
+    done
+    [ -n "$busy" ] || return 0
+    sleep 0.02
+  done
+  fail "namespace $busy did not settle: $(in_ns "$busy" ip -o addr; in_ns "$busy" ip -o link)"
+}
+
+# --- Packets ---------------------------------------------------------------
 
 # Services: each SPEC is "PROTO ADDR PORT" (one word each, PROTO udp or
 # tcp). count_file NS SPEC names the file a server's count goes to.
@@ -247,39 +344,4 @@ reach() {
     fi
   done
   [ "${#bad[@]}" = 0 ] || fail "inside $ns: $(printf '%s; ' "${bad[@]}")"
-}
-
-# links NS: the names of the interfaces in NS ("host" too), sorted, on one
-# line.
-links() {
-  in_ns "$1" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort |
-    tr '\n' ' ' | sed 's/ $//'
-}
-
-# contains TEXT STRING: TEXT contains the fixed STRING. (Not "CMD | grep
-# -q": with pipefail, grep's early exit fails CMD with SIGPIPE.)
-contains() { grep -qF -- "$2" <<<"$1"; }
-
-# check_failed MSG: reports a failed check and lets the test go on, so that
-# one known problem does not hide the checks after it; finish then fails.
-SOFT_FAILURES=()
-check_failed() {
-  echo "FAIL: $*" >&2
-  SOFT_FAILURES+=("$*")
-}
-# finish: the end of a test.
-finish() {
-  [ "${#SOFT_FAILURES[@]}" = 0 ] || fail "${#SOFT_FAILURES[@]} check(s) failed (see above)"
-  note "ok"
-}
-
-# capture RC CMD...: runs CMD with its standard output and error in $OUT
-# (and shown), failing unless it exits with RC.
-OUT=
-capture() {
-  local want=$1 rc=0
-  shift
-  OUT=$("$@" 2>&1) || rc=$?
-  printf '%s\n' "$OUT"
-  [ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
 }

@@ -43,6 +43,52 @@ note "allowList: the listed CIDRs, any port"
 reach "$NS" yes "${allowed[@]}"
 reach "$NS" no "${never[@]}" "${leaks[@]}"
 
+note "narrowing allowList cuts connections already open to the removed CIDR"
+# A TCP echo server in vpnsrv and a client inside that keeps its
+# connection open across the reconcile that removes 192.0.2.0/24.
+nsenter --net=/run/netns/vpnsrv "$PYTHON3" -c '
+import socket
+socket.setdefaulttimeout(5)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.10", 7000))
+s.listen()
+open("'"$TEST_TMP/echo-ready"'", "w").close()
+c, _ = s.accept()
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    c.sendall(d)
+' 2>/dev/null &
+BG_PIDS+=($!)
+wait_file "$TEST_TMP/echo-ready"
+in_ns "$NS" "$PYTHON3" -c '
+import os, socket, sys, time
+c = socket.create_connection(("192.0.2.10", 7000), timeout=2)
+c.sendall(b"before")
+assert c.recv(100) == b"before"
+open(sys.argv[1] + "-open", "w").close()
+while not os.path.exists(sys.argv[1] + "-go"):
+    time.sleep(0.01)
+c.settimeout(0.5)
+try:
+    c.sendall(b"after")
+    sys.exit(0 if c.recv(100) == b"after" else 3)
+except OSError:
+    sys.exit(3)
+' "$TEST_TMP/conn" &
+client=$!
+wait_file "$TEST_TMP/conn-open"
+config '"mode": "allowList", "allowedCidrs": ["10.64.0.0/16"]'
+reach "$NS" no "tcp 192.0.2.10 80"
+touch "$TEST_TMP/conn-go"
+rc=0
+wait "$client" || rc=$?
+[ "$rc" = 3 ] || check_failed "a connection opened before 192.0.2.0/24 was removed from allowedCidrs still" \
+  "passes after the reconcile that removed it (client exit $rc)"
+
+config "$allowed_cidrs"
 note "allowList with allowedTcpPorts [443]: tcp/443 to allowed CIDRs only"
 config "$allowed_cidrs, \"allowedTcpPorts\": [443]"
 reach "$NS" yes "tcp 192.0.2.10 443" "tcp 10.64.9.9 443"
@@ -81,4 +127,4 @@ for spec in "${leaks[@]}"; do
   [ "$(served leak "$spec")" = 0 ] || fail "$spec: traffic left by the leak interface"
 done
 [ "$(served leak "tcp 198.51.100.20 8443")" = 0 ] || fail "traffic left by a leaked route"
-note "ok"
+finish

@@ -53,7 +53,7 @@ check_traffic() {
   # Not even from a published port, which the output rule for the host's
   # connections matches (only as replies).
   rc=0
-  in_ns "$NS" python3 -c '
+  in_ns "$NS" "$PYTHON3" -c '
 import socket, sys
 s = socket.socket()
 s.settimeout(0.4)
@@ -98,4 +98,4 @@ expect_rc 0 vc reconcile
 expect_rc 0 vc plan >/dev/null
 [ -z "$(ip -o link show type veth)" ] || fail "host link left: $(ip -o link show type veth)"
 [ "$(links "$NS")" = "lo wg0" ] || fail "namespace links: $(links "$NS")"
-note "ok"
+finish

@@ -87,5 +87,6 @@ config disable '["10.64.0.0/16", "192.0.2.0/24"]'
 for c in all default; do
   [ "$(sysctl_of "$c")" = 1 ] || fail "net.ipv6.conf.$c.disable_ipv6 is $(sysctl_of "$c")"
 done
+[ -z "$(ip -n "$NS" -6 -o addr show)" ] || fail "IPv6 addresses inside: $(ip -n "$NS" -6 -o addr show)"
 reach "$NS" no "udp 2001:db8:64::9 4000"
-note "ok"
+finish

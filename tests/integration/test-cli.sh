@@ -1,0 +1,111 @@
+#!/bin/bash
+# The command line: help, version, usage errors (exit 64), the exit codes
+# of plan (0 in sync, 2 pending), --json output of every verb that has one
+# (valid JSON on stdout, nothing else there), show by unique prefix, the
+# journal's file modes.
+. "$(dirname "$0")/lib.sh"
+
+raw() { "$VPNCONF" "$@"; }
+# valid_json FILE WHAT: FILE holds one JSON document.
+valid_json() { "$PYTHON3" -m json.tool "$1" >/dev/null || fail "$2: not JSON: $(cat "$1")"; }
+# json_out RC WHAT ARGS...: vc ARGS must exit RC with JSON on stdout.
+json_out() {
+  local want=$1 what=$2 rc=0
+  shift 2
+  vc "$@" >"$TEST_TMP/out.json" 2>"$TEST_TMP/err" || rc=$?
+  [ "$rc" = "$want" ] || fail "$what: exit $rc, want $want: $(cat "$TEST_TMP/err")"
+  valid_json "$TEST_TMP/out.json" "$what"
+}
+
+note "help, version, usage errors"
+capture 0 raw --help
+contains "$OUT" "Usage: vpnconf [OPTIONS] COMMAND" || fail "--help: $OUT"
+for verb in check plan reconcile down status history show; do
+  contains "$OUT" "  $verb " || fail "--help does not list $verb"
+done
+capture 0 raw -h
+capture 0 raw --version
+[[ $OUT =~ ^vpnconf\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version: $OUT"
+capture 64 raw frobnicate
+contains "$OUT" "unknown command: frobnicate" || fail "unknown command: $OUT"
+capture 64 raw
+capture 64 raw --bogus plan
+capture 64 raw down
+capture 64 raw down a b
+capture 64 raw show
+capture 64 raw --lock-timeout soon plan
+capture 64 raw --limit -1 history
+capture 64 raw -n ../x plan
+contains "$OUT" "invalid namespace name" || fail "-n ../x: $OUT"
+capture 64 raw down ../x
+
+use_example
+note "check, plan and reconcile, in text and JSON"
+capture 0 vc check
+contains "$OUT" "valid (1 namespace, 1 unit)" || fail "check: $OUT"
+json_out 0 "check --json" check --json
+json_out 2 "plan --json (pending)" plan --json
+[ "$(json 'd["namespaces"][0]["steps"][0]["kind"]' <"$TEST_TMP/out.json")" = netns-create ] ||
+  fail "plan --json: first step is not the namespace"
+capture 2 vc plan
+json_out 0 "reconcile --json" reconcile --json
+[ "$(json 'd["namespaces"][0]["outcome"]' <"$TEST_TMP/out.json")" = applied ] || fail "reconcile --json: not applied"
+txn=$(json 'd["namespaces"][0]["transaction"]' <"$TEST_TMP/out.json")
+capture 0 vc plan
+[ "$OUT" = "$NS: in sync" ] || fail "plan: $OUT"
+json_out 0 "plan --json (in sync)" plan --json
+[ "$(json 'd["namespaces"][0]["steps"]' <"$TEST_TMP/out.json")" = "[]" ] || fail "plan --json lists steps"
+# Options may follow the command.
+json_out 0 "plan -n NS --json" plan -n "$NS" --json
+capture 0 vc -n "$NS" plan
+
+# The journal is root's alone.
+[ "$(stat -c %a "$STATE")" = 700 ] || fail "state directory mode $(stat -c %a "$STATE")"
+[ "$(stat -c %a "$STATE/journal.db")" = 600 ] || fail "journal mode $(stat -c %a "$STATE/journal.db")"
+
+note "status, history, show"
+json_out 0 "status --json" status --json
+for field in name present inSync policy tunnel hostLink dns units lastTransaction; do
+  [ "$(json "'$field' in d['namespaces'][0]" <"$TEST_TMP/out.json")" = true ] ||
+    fail "status --json: no field $field"
+done
+capture 0 vc status
+contains "$OUT" "$NS: in sync" || fail "status: $OUT"
+json_out 0 "history --json" history --json
+[ "$(json 'd["transactions"][0]["id"]' <"$TEST_TMP/out.json")" = "$txn" ] || fail "history --json: newest is not $txn"
+capture 0 vc history
+contains "$OUT" "${txn:0:8}" || fail "history: no ${txn:0:8}"
+json_out 0 "show --json" show --json "$txn"
+[ "$(json 'd["id"]' <"$TEST_TMP/out.json")" = "$txn" ] || fail "show --json: wrong transaction"
+[ "$(json 'len(d["stepList"])' <"$TEST_TMP/out.json")" = 4 ] || fail "show --json: not 4 steps"
+for prefix in "${txn:0:4}" "${txn:0:8}" "${txn^^}" "$txn"; do
+  capture 0 vc show "$prefix"
+  contains "$OUT" "transaction $txn" || fail "show $prefix: $OUT"
+done
+capture 1 vc show ffffffff-0000
+contains "$OUT" "no transaction ffffffff-0000" || fail "show of an unknown id: $OUT"
+capture 1 vc show "${txn:0:3}"
+contains "$OUT" "at least 4" || fail "show of a prefix under 4 characters: $OUT"
+capture 1 vc show "not-hex!"
+contains "$OUT" "is not a transaction id" || fail "show of a malformed id: $OUT"
+json_out 0 "history --json --limit 0 -n NS" history --json --limit 0 -n "$NS"
+
+note "drift and down"
+in_ns "$NS" nft flush chain inet vpnconf forward
+capture 2 vc plan
+contains "$OUT" "(drift)" || fail "plan: drift not called drift: $OUT"
+json_out 2 "plan --json (drift)" plan --json
+[ "$(json 'd["namespaces"][0]["drift"]' <"$TEST_TMP/out.json")" = true ] || fail "plan --json: drift false"
+json_out 0 "reconcile --json (repair)" reconcile --json
+json_out 0 "down --json" down --json "$NS"
+[ "$(json 'd["namespaces"][0]["outcome"]' <"$TEST_TMP/out.json")" = torn-down ] || fail "down --json: not torn down"
+
+note "an invalid file"
+echo '{ "version": 2 }' >"$CONFIG"
+json_out 3 "check --json (invalid)" check --json
+[ "$(json 'd["errors"][0]["path"]' <"$TEST_TMP/out.json")" = version ] || fail "check --json: error path"
+capture 3 vc plan
+capture 3 vc reconcile
+# The journal is readable whatever the file says.
+json_out 0 "history --json (invalid file)" history --json
+finish

@@ -27,6 +27,7 @@ static const char *step_symbol(const Step *s)
 	case STEP_FILE_REMOVE:
 		return "-";
 	case STEP_SYSCTL_SET:
+	case STEP_CONNTRACK_FLUSH:
 	case STEP_NFT_REPLACE:
 	case STEP_TUNNEL_CONFIGURE:
 	case STEP_LINK_ALIAS:
@@ -260,6 +261,7 @@ static int run(ReconcileMode mode, const char *name)
 		.only_namespace = name ?: arg_namespace,
 		.trigger = arg_trigger,
 		.lock_timeout_ms = arg_lock_timeout_ms,
+		.unlock = arg_unlock,
 	};
 	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &hooks, NULL, &report);
 	if (r == -EBUSY) {

@@ -19,6 +19,7 @@ const char *arg_trigger = "cli";
 bool arg_json = false;
 unsigned arg_lock_timeout_ms = 5000;
 unsigned arg_limit = 20;
+bool arg_unlock = false;
 
 typedef struct Verb {
 	const char *name;
@@ -55,6 +56,7 @@ static void help(FILE *f)
 		"      --trigger WHAT      recorded with the transaction (default: cli)\n"
 		"      --lock-timeout MS   how long to wait for a running reconcile (default 5000)\n"
 		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
+		"      --unlock            reconcile: repair namespaces a drift lockdown holds\n"
 		"  -q, --quiet             only warnings and errors on stderr\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n"
@@ -81,6 +83,7 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_LIMIT,
 	OPT_VERSION,
+	OPT_UNLOCK,
 };
 
 static int parse_argv(int argc, char **argv, bool stop_at_verb)
@@ -96,6 +99,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
+		{"unlock", no_argument, NULL, OPT_UNLOCK},
 		{},
 	};
 	int c;
@@ -136,6 +140,9 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		case 'h':
 			help(stdout);
 			return 0;
+		case OPT_UNLOCK:
+			arg_unlock = true;
+			break;
 		case OPT_VERSION:
 			printf("vpnconf %s\n", VPNCONF_VERSION);
 			return 0;

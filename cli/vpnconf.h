@@ -30,6 +30,7 @@ extern const char *arg_trigger;
 extern bool arg_json;
 extern unsigned arg_lock_timeout_ms;
 extern unsigned arg_limit;
+extern bool arg_unlock;
 
 /* Loads and validates the desired state; on failure prints every error,
  * journals a rejected attempt for command (best effort when the state

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "apply.h"
+#include "conntrack.h"
 #include "link.h"
 #include "nft.h"
 #include "route.h"
@@ -157,6 +158,8 @@ static int step_run(ApplyContext *c, const Step *s)
 		r = netns_delete(c->desired->netns_dir, s->namespace);
 		if (r >= 0 && c->ns)
 			*c->ns = netns_free(*c->ns);
+		if (r >= 0 && s->path)
+			r = file_remove(s->path);
 		return r;
 	case STEP_PLACEHOLDER_REMOVE:
 		return netns_remove_placeholder(c->desired->netns_dir, s->namespace);
@@ -167,7 +170,12 @@ static int step_run(ApplyContext *c, const Step *s)
 		return r < 0 ? r : nft_table_replace(nft, s->table);
 	case STEP_NFT_DELETE:
 		r = netns_nft(n, &nft);
-		return r < 0 ? r : nft_table_delete(nft, s->table_name);
+		if (r < 0)
+			return r;
+		return s->key ? nft_table_delete_any(nft, s->key, s->table_name)
+			      : nft_table_delete(nft, s->table_name);
+	case STEP_CONNTRACK_FLUSH:
+		return conntrack_flush(n);
 	case STEP_HOSTLINK_CREATE:
 		return hostlink_create(c, *c->ns, s);
 	case STEP_TUNNEL_CREATE:

@@ -428,6 +428,44 @@ int nft_batch_build_create(const NftTable *t, uint32_t seq, NftBatch **ret)
 	return batch_build(t, seq, false, ret);
 }
 
+static int family_from_name(const char *s)
+{
+	static const struct {
+		const char *name;
+		int family;
+	} t[] = {{"inet", NFPROTO_INET},	 {"ip", NFPROTO_IPV4},	    {"ip6", NFPROTO_IPV6},
+		 {"arp", NFPROTO_ARP},		 {"bridge", NFPROTO_BRIDGE}, {"netdev", NFPROTO_NETDEV}};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++)
+		if (streq(t[i].name, s))
+			return t[i].family;
+	return -EINVAL;
+}
+
+int nft_batch_build_delete_any(const char *family, const char *table_name, uint32_t seq,
+			       NftBatch **ret)
+{
+	_cleanup_(nftnl_table_freep) struct nftnl_table *t = NULL;
+	struct nlmsghdr *nlh;
+	int f = family_from_name(family);
+	NftBatch *b;
+
+	assert(ret);
+	if (f < 0 || !name_ok(table_name, NFT_TABLE_MAXNAMELEN))
+		return -EINVAL;
+	t = nft_check_alloc(nftnl_table_alloc());
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table_name);
+	b = batch_new(seq);
+	batch_begin(b);
+	nlh = nftnl_nlmsg_build_hdr(batch_tail(b), NFT_MSG_DELTABLE, (uint16_t)f, NLM_F_ACK,
+				    b->seq_next++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	batch_commit(b, nlh);
+	batch_end(b);
+	*ret = b;
+	return 0;
+}
+
 int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret)
 {
 	NftBatch *b;

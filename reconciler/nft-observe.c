@@ -604,8 +604,28 @@ int nft_table_observe(NftSocket *s, const char *name, NftTable **ret)
 
 typedef struct Lister {
 	const char *prefix;
+	bool all_families;
 	char **names;
 } Lister;
+
+static const char *family_name(uint32_t f)
+{
+	switch (f) {
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	case NFPROTO_ARP:
+		return "arp";
+	case NFPROTO_BRIDGE:
+		return "bridge";
+	case NFPROTO_NETDEV:
+		return "netdev";
+	}
+	return NULL;
+}
 
 static int list_handler(const struct nlmsghdr *nlh, void *userdata)
 {
@@ -618,8 +638,11 @@ static int list_handler(const struct nlmsghdr *nlh, void *userdata)
 	name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
 	if (!name)
 		return -EBADMSG;
-	if (nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
-	    (!l->prefix || startswith(name, l->prefix)))
+	if (l->all_families) {
+		const char *f = family_name(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY));
+		strv_pushf(&l->names, "%s %s", f ?: "unknown", name);
+	} else if (nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
+		   (!l->prefix || startswith(name, l->prefix)))
 		strv_push(&l->names, name);
 	return 0;
 }
@@ -641,5 +664,29 @@ int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names)
 		return r;
 	}
 	*ret_names = l.names ?: xcalloc(1, sizeof(char *));
+	return 0;
+}
+
+int nft_ruleset_list(NftSocket *s, char ***ret)
+{
+	char buf[NFT_REQUEST_SIZE];
+	Lister l = {.all_families = true};
+	int r = -EAGAIN;
+
+	assert(s && ret);
+	for (unsigned i = 0; i < OBSERVE_ATTEMPTS && r == -EAGAIN; i++) {
+		l.names = strv_free(l.names);
+		memset(buf, 0, sizeof(buf));
+		r = nft_socket_request(s,
+				       nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_UNSPEC,
+							     NLM_F_DUMP, 0),
+				       NULL, list_handler, &l);
+	}
+	if (r < 0) {
+		strv_free(l.names);
+		return r;
+	}
+	strv_sort(l.names);
+	*ret = l.names;
 	return 0;
 }

@@ -41,3 +41,15 @@ int nft_table_delete(NftSocket *s, const char *name)
 		return r;
 	return nft_batch_send(s, b);
 }
+
+int nft_table_delete_any(NftSocket *s, const char *family, const char *name)
+{
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	int r;
+
+	assert(s && family && name);
+	r = nft_batch_build_delete_any(family, name, nft_socket_next_seq(s), &b);
+	if (r < 0)
+		return r;
+	return nft_batch_send(s, b);
+}

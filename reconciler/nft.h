@@ -82,6 +82,10 @@ int nft_batch_build_replace(const NftTable *t, uint32_t seq, NftBatch **ret);
  * namespace, where nothing is to be replaced. */
 int nft_batch_build_create(const NftTable *t, uint32_t seq, NftBatch **ret);
 int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret);
+/* Deletes table "name" of family ("inet", "ip", "ip6", "arp", "bridge",
+ * "netdev"): for tables that are not vpnconf's. */
+int nft_batch_build_delete_any(const char *family, const char *table_name, uint32_t seq,
+			       NftBatch **ret);
 /* The batch as one contiguous byte array (golden tests, sending). */
 const void *nft_batch_data(const NftBatch *b, size_t *ret_size);
 /* Number of messages in the batch (begin/end included). */
@@ -109,6 +113,10 @@ int nft_batch_send(NftSocket *s, const NftBatch *b);
 /* Convenience: build + send. */
 int nft_table_replace(NftSocket *s, const NftTable *t);
 int nft_table_create(NftSocket *s, const NftTable *t);
+/* Every table of every family in the socket's namespace, as "family name"
+ * strings, sorted. */
+int nft_ruleset_list(NftSocket *s, char ***ret);
+int nft_table_delete_any(NftSocket *s, const char *family, const char *name);
 /* Deletes table inet <name>; -ENOENT when absent. */
 int nft_table_delete(NftSocket *s, const char *name);
 /* The namespace's ruleset generation id (NFT_MSG_GETGEN): it changes with

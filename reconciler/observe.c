@@ -118,6 +118,16 @@ static int observe_inside(Netns *n, const char *name, const Namespace *ns, Obser
 	r = nft_table_observe(nft, NFT_POLICY_TABLE, &o->table);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	r = nft_ruleset_list(nft, &o->foreign_tables);
+	if (r < 0)
+		return r;
+	/* Ours is not foreign. */
+	for (char **t = o->foreign_tables; t && *t;)
+		if (streq(*t, "inet " NFT_POLICY_TABLE)) {
+			free(*t);
+			memmove(t, t + 1, (strv_length(t + 1) + 1) * sizeof(char *));
+		} else
+			t++;
 
 	r = route_list(n, &o->routes, &o->n_routes);
 	if (r < 0)
@@ -162,6 +172,26 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 	r = nft_table_observe(nft, pin_name, &o->pin_table);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	return 0;
+}
+
+/* write_file_atomic() names its temporaries "<file>.vpnconf-<pid>.tmp";
+ * one that outlived its writer was cut short by a crash. Only one
+ * reconcile runs at a time (the lock), so none is in use. */
+static int observe_stale_files(const char *runtime_dir, const char *name, char ***ret)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", runtime_dir, name);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*ret = NULL;
+	if (!d)
+		return errno == ENOENT ? 0 : negative_errno();
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".vpnconf-") && endswith(de->d_name, ".tmp"))
+			strv_pushf(ret, "%s/%s", dir, de->d_name);
+	closedir(d);
+	strv_sort(*ret);
 	return 0;
 }
 
@@ -233,6 +263,9 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 		if (r < 0)
 			goto fail;
 	}
+	r = observe_stale_files(c->runtime_dir, name, &o.stale_files);
+	if (r < 0)
+		goto fail;
 
 	*ret = o;
 	if (ret_netns)

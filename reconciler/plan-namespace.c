@@ -119,6 +119,9 @@ static int plan_netns(Planner *p)
 	s->after = nft_table_summary(s->table);
 	strv_push(&s->reasons, "namespace absent");
 	s->inverse = step_new(STEP_NETNS_DELETE, SITE_HOST, name, "delete", "namespace %s", name);
+	/* The ownership marker goes with it: it names this namespace's inode,
+	 * a number the kernel will give to another namespace later. */
+	s->inverse->path = xstrdup(s->path);
 	add(p, s);
 	p->fresh = true;
 	return 0;
@@ -205,6 +208,35 @@ static Step *nft_replace_step(const char *ns, StepSite site, NftTable *want)
 	return s;
 }
 
+/* The ruleset of a confinement namespace is vpnconf's: a table anyone else
+ * adds there can rewrite or redirect traffic behind the policy's back
+ * (a higher-priority chain changing destinations, say). It is drift, and
+ * repair removes it. It cannot be put back by a rollback. */
+static void plan_foreign_tables(Planner *p)
+{
+	STRV_FOREACH(t, p->have->foreign_tables)
+	{
+		_cleanup_free_ char *family = xstrdup(*t);
+		char *name = strchr(family, ' ');
+		Step *s;
+
+		if (!name)
+			continue;
+		*name++ = 0;
+		s = step_new(STEP_NFT_DELETE, SITE_NAMESPACE, p->ns->name, "delete", "nft table %s",
+			     *t);
+		s->key = xstrdup(family);
+		s->table_name = xstrdup(name);
+		s->before = xstrdup("present");
+		s->irreversible = true;
+		strv_pushf(&s->reasons,
+			   "table %s in namespace %s was not created by vpnconf; the namespace's "
+			   "ruleset is vpnconf's",
+			   *t, p->ns->name);
+		add(p, s);
+	}
+}
+
 static int plan_policy(Planner *p)
 {
 	const Observed *h = p->have;
@@ -215,6 +247,7 @@ static int plan_policy(Planner *p)
 
 	if (p->fresh)
 		return 0;
+	plan_foreign_tables(p);
 	const char *v = p->ns->ipv6_mode == IPV6_MODE_DISABLE ? "1" : "0";
 	plan_sysctl(p, SYSCTL_DISABLE_IPV6_ALL, h->disable_ipv6_all, v);
 	plan_sysctl(p, SYSCTL_DISABLE_IPV6_DEFAULT, h->disable_ipv6_default, v);
@@ -252,6 +285,10 @@ static int plan_policy(Planner *p)
 		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE, lock);
 	}
 	add(p, s);
+
+	/* Connections the old policy let through must meet the new one. */
+	add(p, step_new(STEP_CONNTRACK_FLUSH, SITE_NAMESPACE, p->ns->name, "flush",
+			"conntrack table"));
 	return 0;
 }
 
@@ -764,6 +801,12 @@ static void plan_files(Planner *p)
 		_cleanup_free_ char *path = netns_marker_path(rt, p->ns->name);
 		plan_file(p, path, p->have->marker, xasprintf("%s\n", p->have->netns_id),
 			  "ownership marker");
+	}
+	STRV_FOREACH(f, p->have->stale_files)
+	{
+		Step *s = step_file_remove(p->ns->name, *f);
+		strv_push(&s->reasons, "temporary file left by an interrupted write");
+		add(p, s);
 	}
 }
 

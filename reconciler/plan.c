@@ -6,11 +6,12 @@
  *
  * Arguments each step kind uses:
  *   NETNS_CREATE       namespace; table (the policy), sysctls, path (marker file)
- *   NETNS_DELETE       namespace
+ *   NETNS_DELETE       namespace; path (ownership marker to remove too, for undoing a creation)
  *   PLACEHOLDER_REMOVE namespace
  *   SYSCTL_SET         key, value
  *   NFT_REPLACE        table (site: namespace policy, or birthplace pinning)
- *   NFT_DELETE         table_name
+ *   NFT_DELETE         table_name; key (its family when not inet)
+ *   CONNTRACK_FLUSH    (none)
  *   HOSTLINK_CREATE    ifname (host end), peer_ifname (namespace end), alias,
  *                      prefix (host address), peer_prefix (namespace address)
  *   TUNNEL_CREATE      ifname (created from the birthplace inside the namespace), alias, mtu
@@ -33,6 +34,7 @@ static const char *const step_kind_names[_STEP_KIND_MAX] = {
 	[STEP_SYSCTL_SET] = "sysctl-set",
 	[STEP_NFT_REPLACE] = "nft-replace",
 	[STEP_NFT_DELETE] = "nft-delete",
+	[STEP_CONNTRACK_FLUSH] = "conntrack-flush",
 	[STEP_HOSTLINK_CREATE] = "hostlink-create",
 	[STEP_TUNNEL_CREATE] = "tunnel-create",
 	[STEP_TUNNEL_CONFIGURE] = "tunnel-configure",
@@ -129,6 +131,8 @@ void observed_done(Observed *o)
 	nft_table_free(o->pin_table);
 	for (int f = 0; f < _DNS_FILE_MAX; f++)
 		free(o->files[f]);
+	strv_free(o->stale_files);
+	strv_free(o->foreign_tables);
 	*o = (Observed){};
 }
 
@@ -197,14 +201,30 @@ int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed
 		return 0;
 	}
 
-	/* Interfaces first: once they are gone, whatever still runs inside
-	 * has loopback only, whatever the policy. When provably nothing runs
-	 * inside, unmounting the namespace lets the kernel remove it with
-	 * everything in it at once; deleting each interface first would only
-	 * cost an RCU grace period apiece. When that cannot be known (a
-	 * process vpnconf may not inspect), setting them down cuts every path
-	 * just as well, for the price of a flag. */
-	if (have->netns_state == NETNS_PRESENT && have->in_use != NETNS_USE_NONE)
+	/* When processes may still run inside, cut every path at once: the
+	 * lockdown table (loopback only) replaces the policy in one
+	 * transaction, whatever interfaces are there, foreign tunnels
+	 * included. Then vpnconf's interfaces go: deleted when processes are
+	 * known to be inside, set down when that cannot be known (a process
+	 * vpnconf may not inspect). When provably nobody is inside, unmounting
+	 * lets the kernel remove the namespace with everything in it at once;
+	 * deleting each interface first would only cost an RCU grace period
+	 * apiece. The policy table itself is never removed on its own. */
+	if (have->netns_state == NETNS_PRESENT && have->in_use != NETNS_USE_NONE) {
+		NftTable *lock = NULL;
+		int r = nft_lockdown_build(&lock);
+
+		if (r < 0) {
+			plan_done(&p);
+			return r;
+		}
+		s = step_new(STEP_NFT_REPLACE, SITE_NAMESPACE, name, "lockdown", "nft table inet %s",
+			     NFT_POLICY_TABLE);
+		s->table = lock;
+		s->after = xstrdup("drop everything but loopback");
+		strv_push(&s->reasons, have->in_use == NETNS_USE_SOME ? "processes still run inside"
+								      : "processes may still run inside");
+		plan_append(&p, s);
 		FOREACH_ARRAY(l, have->links.links, have->links.n)
 		{
 			if (!link_is_removable(l, name))
@@ -219,6 +239,7 @@ int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed
 			strv_push(&s->reasons, "processes may still run inside");
 			plan_append(&p, s);
 		}
+	}
 	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
 	    have->netns_state != NETNS_PRESENT)
 		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
@@ -237,6 +258,9 @@ int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed
 			_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
 			plan_append(&p, step_file_remove(name, path));
 		}
+
+	STRV_FOREACH(f, have->stale_files)
+	plan_append(&p, step_file_remove(name, *f));
 
 	if (have->netns_state == NETNS_PRESENT) {
 		s = step_new(STEP_NETNS_DELETE, SITE_HOST, name, "delete", "namespace %s", name);

@@ -44,6 +44,7 @@ typedef enum StepKind {
 	STEP_SYSCTL_SET,
 	STEP_NFT_REPLACE,
 	STEP_NFT_DELETE,
+	STEP_CONNTRACK_FLUSH,
 	STEP_HOSTLINK_CREATE,
 	STEP_TUNNEL_CREATE,
 	STEP_TUNNEL_CONFIGURE,
@@ -154,6 +155,7 @@ typedef struct Observed {
 	int disable_ipv6_all; /* -1: unknown/absent (no IPv6 in the kernel) */
 	int disable_ipv6_default;
 	NftTable *table; /* inet vpnconf, NULL when absent */
+	char **foreign_tables; /* other tables inside, "family name" */
 	RouteInfo *routes;
 	size_t n_routes;
 	WgDevice *wg; /* the managed tunnel's device, NULL when absent */
@@ -162,6 +164,7 @@ typedef struct Observed {
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent */
+	char **stale_files; /* temporaries of interrupted writes in the runtime directory */
 } Observed;
 
 void observed_done(Observed *o);

@@ -146,6 +146,7 @@ typedef struct Run {
 	ObserveContext oc;
 	char *digest;       /* hex sha256 of the desired state */
 	char *in_sync_mark; /* digest of the last all-in-sync run, or NULL */
+	uint64_t in_sync_usec; /* when that mark was set */
 	ReconcileReport *report;
 } Run;
 
@@ -155,25 +156,46 @@ static bool dry_run(const Run *run)
 }
 
 /* Were the namespace and this very desired state in sync before? Then
- * any difference now is drift, not a change being rolled out. A namespace
- * whose last transaction took it down is not in sync with anything. */
+ * any difference now is drift, not a change being rolled out. Whichever is
+ * newer decides: the run-wide "in sync" mark, or the namespace's last
+ * transaction (a change applied, a teardown, a crash found later...). */
 static bool was_in_sync(Run *run, const char *name)
 {
+	bool mark = run->in_sync_mark && streq(run->in_sync_mark, run->digest);
 	TxnRecord t = {};
 	bool ok;
 
 	if (!run->journal)
 		return false;
 	if (journal_last_txn(run->journal, name, &t) < 0)
-		return run->in_sync_mark && streq(run->in_sync_mark, run->digest);
-	if (streq_ptr(t.command, "down"))
-		ok = false;
-	else if (run->in_sync_mark && streq(run->in_sync_mark, run->digest))
-		ok = true;
+		return mark;
+	if (t.finished_usec <= run->in_sync_usec)
+		ok = mark;
 	else
-		ok = t.outcome == TXN_APPLIED && streq_ptr(t.desired_sha256, run->digest);
+		/* A reconcile that left it converged, or drift already reported
+		 * and still there. */
+		ok = streq_ptr(t.desired_sha256, run->digest) &&
+		     ((t.outcome == TXN_APPLIED && streq_ptr(t.command, "reconcile")) ||
+		      t.outcome == TXN_DRIFT);
 	txn_record_done(&t);
 	return ok;
+}
+
+/* Did drift.action "lockdown" lock this namespace down under this very
+ * desired state? It stays so until the state changes or --unlock. */
+static bool drift_locked(Run *run, const char *name, char *ret_txn)
+{
+	TxnRecord t = {};
+	bool locked;
+
+	if (!run->journal || journal_last_txn(run->journal, name, &t) < 0)
+		return false;
+	locked = streq_ptr(t.command, "lockdown") && t.outcome == TXN_LOCKDOWN &&
+		 streq_ptr(t.desired_sha256, run->digest);
+	if (locked)
+		memcpy(ret_txn, t.id, TXN_ID_STRLEN);
+	txn_record_done(&t);
+	return locked;
 }
 
 static TxnOutcome txn_outcome_of(NamespaceOutcome o)
@@ -309,20 +331,41 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 	return r;
 }
 
-static void record_drift(Run *run, NamespaceReport *rep, const char *action)
+/* Journals the drift that the plan of rep answers, as part of its
+ * transaction, and reports it. */
+static int record_drift(Run *run, NamespaceReport *rep, const char *action)
 {
 	_cleanup_strv_free_ char **lines = NULL;
+	int r;
 
-	for (size_t i = 0; i < rep->plan.n; i++)
-		STRV_FOREACH(l, rep->plan.steps[i]->reasons)
-	strv_pushf(&lines, "%s", *l);
-	for (size_t i = 0; i < rep->plan.n && run->journal; i++) {
+	for (size_t i = 0; i < rep->plan.n; i++) {
 		const Step *s = rep->plan.steps[i];
-		_cleanup_free_ char *d = strv_join(s->reasons, "; ");
-		(void)journal_record_drift(run->journal, NULL, rep->name, s->object, d, action);
+		_cleanup_free_ char *d = NULL;
+
+		if (!s->reasons) /* a consequence of another step, no difference */
+			continue;
+		d = strv_join(s->reasons, "; ");
+		STRV_FOREACH(l, s->reasons)
+		strv_push(&lines, *l);
+		r = journal_record_drift(run->journal, rep->txn_id, rep->name, s->object, d, action);
+		if (r < 0)
+			return r;
 	}
 	if (run->hooks && run->hooks->drift)
 		run->hooks->drift(rep->name, lines, action, run->userdata);
+	return 0;
+}
+
+static char *drift_summary(const NamespaceReport *rep, const char *what)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+	_cleanup_free_ char *j = NULL;
+
+	for (size_t i = 0; i < rep->plan.n; i++)
+		STRV_FOREACH(l, rep->plan.steps[i]->reasons)
+	strv_push(&lines, *l);
+	j = strv_join(lines, "; ");
+	return xasprintf("drift %s: %s", what, j);
 }
 
 static int verify(Run *run, const char *name, const Namespace *ns, bool teardown, char **ret_error)
@@ -377,6 +420,11 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 			      rep->txn_id);
 	if (r < 0)
 		return r;
+	if (rep->drift) {
+		r = record_drift(run, rep, "repair");
+		if (r < 0)
+			return r;
+	}
 	STRV_FOREACH(line, run->report->resolved)
 	if (startswith(*line, rep->name) && (*line)[strlen(rep->name)] == ':') {
 		StepRecord rec = {.namespace = rep->name,
@@ -434,8 +482,9 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 		return -EINVAL;
 	}
 
-	summary = rep->error ? xstrdup(rep->error)
-			     : xasprintf("%zu step(s) applied", res.applied);
+	summary = rep->error   ? xstrdup(rep->error)
+		  : rep->drift ? xasprintf("drift repaired, %zu step(s) applied", res.applied)
+			       : xasprintf("%zu step(s) applied", res.applied);
 	return journal_txn_finish(run->journal, rep->txn_id, txn_outcome_of(rep->outcome), summary);
 }
 
@@ -448,6 +497,9 @@ static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
 			      rep->txn_id);
 	if (r < 0)
 		return r;
+	r = record_drift(run, rep, "lockdown");
+	if (r < 0)
+		return r;
 	ApplyContext ac = {.desired = run->desired,
 			   .self = run->oc.self,
 			   .ns = netns,
@@ -458,15 +510,33 @@ static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
 	r = apply_lockdown(&ac, rep->name, &error);
 	rep->outcome = r < 0 ? NS_FAILED : NS_LOCKED_DOWN;
 	rep->error = r < 0 ? xasprintf("lockdown: %s", error ?: strerror(-r))
-			   : xstrdup("drift found; namespace locked down (drift.action lockdown)");
+			   : drift_summary(rep, "found; namespace locked down (drift.action lockdown)");
 	return journal_txn_finish(run->journal, rep->txn_id,
 				  r < 0 ? TXN_FAILED : TXN_LOCKDOWN, rep->error);
+}
+
+static int alert_one(Run *run, NamespaceReport *rep)
+{
+	_cleanup_free_ char *summary = drift_summary(rep, "found, not repaired (drift.action alert)");
+	int r;
+
+	r = journal_txn_begin(run->journal, run->opts->trigger, "reconcile", rep->name, run->digest,
+			      rep->txn_id);
+	if (r < 0)
+		return r;
+	r = record_drift(run, rep, "alert");
+	if (r < 0)
+		return r;
+	rep->outcome = NS_DRIFT_ALERT;
+	rep->error = xstrdup(summary);
+	return journal_txn_finish(run->journal, rep->txn_id, TXN_DRIFT, summary);
 }
 
 static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool teardown)
 {
 	_cleanup_(observed_done) Observed have = {};
 	_cleanup_(netns_freep) Netns *netns = NULL;
+	char locked_by[TXN_ID_STRLEN];
 	NamespaceReport *rep;
 	Birthplace *bp = NULL;
 	int r;
@@ -487,6 +557,20 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 		rep->outcome = teardown ? NS_TORN_DOWN : NS_IN_SYNC;
 		goto done;
 	}
+	if (!teardown && !run->opts->unlock && drift_locked(run, name, locked_by)) {
+		/* Stay locked down; only re-assert the lockdown table. */
+		rep->outcome = NS_LOCKED_DOWN;
+		rep->error = xasprintf("locked down since drift (transaction %s); "
+				       "vpnconf reconcile --unlock repairs it",
+				       locked_by);
+		if (!dry_run(run) && netns &&
+		    (!have.table || nft_table_kind(have.table) != NFT_TABLE_LOCKDOWN)) {
+			r = lockdown_one(run, rep, &netns);
+			if (r < 0)
+				return r;
+		}
+		goto done;
+	}
 	if (!teardown)
 		rep->drift = was_in_sync(run, name);
 	if (dry_run(run)) {
@@ -496,9 +580,10 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	if (rep->drift) {
 		DriftAction a = run->desired->drift_action;
 
-		record_drift(run, rep, drift_action_to_string(a));
 		if (a == DRIFT_ACTION_ALERT) {
-			rep->outcome = NS_DRIFT_ALERT;
+			r = alert_one(run, rep);
+			if (r < 0)
+				return r;
 			goto done;
 		}
 		if (a == DRIFT_ACTION_LOCKDOWN && netns) {
@@ -611,7 +696,7 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 			goto finish;
 	}
 	if (journal)
-		(void)journal_get_in_sync(journal, &run.in_sync_mark, NULL);
+		(void)journal_get_in_sync(journal, &run.in_sync_mark, &run.in_sync_usec);
 
 	r = observe_context_init(&run.oc, d->netns_dir, d->runtime_dir);
 	if (r < 0)

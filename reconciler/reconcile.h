@@ -67,6 +67,9 @@ typedef struct ReconcileOptions {
 	const char *only_namespace; /* NULL: all */
 	const char *trigger;        /* "cli", "activation", "timer", "boot", ... */
 	unsigned lock_timeout_ms;
+	/* Repair namespaces that drift.action "lockdown" locked down; without
+	 * it they stay locked down until the desired state changes. */
+	bool unlock;
 } ReconcileOptions;
 
 typedef struct ReconcileHooks {

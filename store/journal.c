@@ -25,6 +25,7 @@ static const char *const txn_outcome_table[_TXN_OUTCOME_MAX] = {
 	[TXN_IN_SYNC] = "in-sync",         [TXN_ROLLED_BACK] = "rolled-back",
 	[TXN_LOCKDOWN] = "lockdown",       [TXN_FAILED] = "failed",
 	[TXN_INTERRUPTED] = "interrupted", [TXN_REJECTED] = "rejected",
+	[TXN_DRIFT] = "drift",
 };
 
 static const char *const step_status_table[_STEP_STATUS_MAX] = {

@@ -39,6 +39,7 @@ typedef enum TxnOutcome {
 	TXN_FAILED,       /* failed before changing anything, or verify failed */
 	TXN_INTERRUPTED,  /* found unfinished by a later run */
 	TXN_REJECTED,     /* the desired state was invalid; nothing changed */
+	TXN_DRIFT,        /* drift found and only reported (drift.action alert) */
 	_TXN_OUTCOME_MAX,
 	_TXN_OUTCOME_INVALID = -EINVAL,
 } TxnOutcome;

@@ -12,7 +12,8 @@
  *   nettest tcp ADDR PORT [--timeout MS]
  *       connect, exit 0 when connected and "ok" was read, 1 otherwise.
  *   nettest udp-flood ADDR PORT --duration MS
- *       send datagrams as fast as possible for MS; prints the number sent.
+ *       send datagrams as fast as possible for MS; prints the number the
+ *       kernel accepted and the number attempted ("SENT ATTEMPTED").
  *   nettest send-udp ADDR PORT
  *       send one datagram and exit 0 when the kernel accepted it, 1 when
  *       sendto() failed (an nftables drop in output reports EPERM).
@@ -182,17 +183,17 @@ static int tcp_client(const Addr *a, socklen_t len, int timeout_ms)
 
 static int udp_flood(const Addr *a, socklen_t len, int duration_ms)
 {
-	unsigned long sent = 0;
+	unsigned long sent = 0, attempted = 0;
 	uint64_t end = now_ms() + (uint64_t)duration_ms;
 	int fd = socket(a->sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return 2;
 	while (now_ms() < end)
-		for (int i = 0; i < 64; i++)
+		for (int i = 0; i < 64; i++, attempted++)
 			if (sendto(fd, "flood", 5, MSG_DONTWAIT, &a->sa, len) >= 0)
 				sent++;
-	printf("%lu\n", sent);
+	printf("%lu %lu\n", sent, attempted);
 	return 0;
 }
 

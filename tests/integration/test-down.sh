@@ -114,17 +114,25 @@ eventually host_links_are "lo $HOST_IF" || fail "host links: $(links host)"
 capture 0 vc plan
 
 note "a process still inside is left with loopback only"
+# The external tunnel is not vpnconf's: it stays, but the lockdown table
+# that replaced the policy lets nothing through it; vpnconf's own
+# interfaces are deleted.
 vpn_server "$NS" wg0
-serve "$NS" tcp-server 127.0.0.1 7777 --count-file "$TEST_TMP/inside"
+serve "$NS" udp-server 127.0.0.1 7777 --reply --count-file "$TEST_TMP/inside"
 wait_file "$TEST_TMP/inside"
 inside=${BG_PIDS[-1]}
 capture 0 vc down "$NS"
 gone
 left=$(nsenter --net="/proc/$inside/ns/net" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
   sort | tr '\n' ' ')
-[ "$left" = "lo " ] || check_failed "a process inside the torn-down namespace still has: $left"
-contains "$(nsenter --net="/proc/$inside/ns/net" nft list table inet vpnconf)" 'comment "vpnconf:policy"' ||
-  check_failed "the namespace lost its policy while a process is inside"
+[ "$left" = "lo wg0 " ] || check_failed "a process inside the torn-down namespace still has: $left"
+contains "$(nsenter --net="/proc/$inside/ns/net" nft list table inet vpnconf)" 'comment "vpnconf:lockdown"' ||
+  check_failed "the namespace is not locked down while a process is inside"
+if nsenter --net="/proc/$inside/ns/net" "$NETTEST" udp 10.64.0.1 53 --timeout 300; then
+  check_failed "a process inside the torn-down namespace still reaches the resolver"
+fi
+nsenter --net="/proc/$inside/ns/net" "$NETTEST" udp 127.0.0.1 7777 --timeout 1000 ||
+  check_failed "loopback inside the torn-down namespace does not work"
 kill "$inside"
 
 note "a foreign namespace is not vpnconf's to tear down"

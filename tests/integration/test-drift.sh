@@ -151,7 +151,11 @@ contains "$(vc show "$lockdown_txn")" "[done] lockdown nft table inet vpnconf" |
 
 note "going back to an earlier desired state is a change, not drift"
 config lockdown
-capture 0 vc reconcile # leaves the lockdown: a changed file
+capture 1 vc reconcile # a drift lockdown holds under the same file
+contains "$OUT" "locked down since drift" || fail "the drift lockdown did not hold: $OUT"
+contains "$(in_ns "$NS" nft list table inet vpnconf)" 'comment "vpnconf:lockdown"' ||
+  fail "the lockdown table is gone"
+capture 0 vc reconcile --unlock # lifts it
 capture 0 vc reconcile # in sync with A
 config lockdown '["10.64.0.0/16"]'
 capture 0 vc reconcile # B, a change

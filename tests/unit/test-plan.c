@@ -254,8 +254,10 @@ TEST(policy_drift_is_replaced_with_the_old_table_as_inverse)
 	nft_table_free(o.table);
 	ASSERT_OK(nft_lockdown_build(&o.table));
 	ASSERT_OK(plan_for(d, &o, &p));
-	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.n, 2);
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	/* Connections the old policy allowed meet the new one. */
+	ASSERT_EQ(p.steps[1]->kind, STEP_CONNTRACK_FLUSH);
 	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_POLICY);
 	ASSERT_TRUE(p.steps[0]->reasons && p.steps[0]->reasons[0]);
 	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
@@ -271,7 +273,7 @@ TEST(missing_policy_table_is_never_undone_to_nothing)
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.table = nft_table_free(o.table);
 	ASSERT_OK(plan_for(d, &o, &p));
-	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.n, 2);
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[0]->inverse->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
@@ -300,8 +302,9 @@ TEST(stale_links_go_before_the_policy_changes)
 	ASSERT_TRUE(del >= 0 && sysctl > del && nft > sysctl);
 	ASSERT_STREQ(p.steps[del]->ifname, "vn-old");
 	ASSERT_TRUE(p.steps[del]->irreversible);
+	ASSERT_EQ(p.steps[nft + 1]->kind, STEP_CONNTRACK_FLUSH);
 	/* Foreign interfaces are noted, never touched. */
-	ASSERT_EQ(p.n, 3);
+	ASSERT_EQ(p.n, 4);
 	ASSERT_TRUE(p.notes && strstr(p.notes[0], "foreign0"));
 }
 
@@ -415,11 +418,16 @@ TEST(teardown_in_use_deletes_interfaces_first)
 			last_link = (int)i;
 	pin = index_of(&p, STEP_NFT_DELETE);
 	netns = index_of(&p, STEP_NETNS_DELETE);
-	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), 0);
-	ASSERT_TRUE(last_link >= 1 && pin > last_link && netns > pin);
+	/* Lockdown first: loopback only for whatever runs inside, foreign
+	 * tunnels included; then vpnconf's interfaces. */
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_LOCKDOWN);
+	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), 1);
+	ASSERT_TRUE(last_link >= 2 && pin > last_link && netns > pin);
 	/* The policy table is never removed on its own. */
 	for (size_t i = 0; i < p.n; i++)
 		ASSERT_FALSE(p.steps[i]->kind == STEP_NFT_DELETE && p.steps[i]->site == SITE_NAMESPACE);
+	ASSERT_EQ(index_of(&p, STEP_LINK_DOWN), -1);
 }
 
 TEST(teardown_unused_leaves_interfaces_to_the_kernel)
@@ -432,6 +440,7 @@ TEST(teardown_unused_leaves_interfaces_to_the_kernel)
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
 	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
+	ASSERT_EQ(index_of(&p, STEP_NFT_REPLACE), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) >= 0);
 	ASSERT_EQ(p.steps[p.n - 1]->kind, STEP_FILE_REMOVE); /* the ownership marker, last */
 }
@@ -498,8 +507,9 @@ TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.in_use = NETNS_USE_UNKNOWN;
 	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
-	ASSERT_EQ(p.steps[0]->kind, STEP_LINK_DOWN);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DOWN);
+	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DOWN);
 	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
-	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 1);
+	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 2);
 }

@@ -27,7 +27,7 @@ keep_output() {
 log "check, plan, reconcile"
 fx_run 0 vc check
 fx_run 2 vc plan
-grep -q "create link $FX_IF (wireguard, born in init)" "$FX_OUT" ||
+grep -q "create link $FX_IF (wireguard, UDP socket in init)" "$FX_OUT" ||
   fail "plan does not create the tunnel"
 keep_output plan
 fx_run 0 vc reconcile
@@ -37,15 +37,15 @@ fx_run 0 vc plan
 grep -qx "$FX_NS: in sync" "$FX_OUT" || fail "plan is not in sync after reconcile"
 
 log "the tunnel"
-ip -n "$FX_NS" -o link show "$FX_IF" | grep -q "state UNKNOWN\|,UP" ||
+matches "state UNKNOWN|,UP" ip -n "$FX_NS" -o link show "$FX_IF" ||
   fail "$FX_IF is not up in $FX_NS"
 if ip link show "$FX_IF" >/dev/null 2>&1; then
   fail "$FX_IF exists in the initial namespace"
 fi
-if ip -o link show | grep -q ': vpnc'; then
-  fail "a temporary tunnel link was left in the initial namespace"
+if matches . ip -o link show type wireguard; then
+  fail "a WireGuard link exists in the initial namespace"
 fi
-ip -n "$FX_NS" route show default | grep -q "^default dev $FX_IF proto 158" ||
+matches "^default dev $FX_IF proto 158" ip -n "$FX_NS" route show default ||
   fail "no default route through $FX_IF with protocol 158"
 fx_wait_handshake "$FX_NS"
 fx_wait_handshake vpnsrv wgsrv
@@ -53,11 +53,11 @@ port=$(in_ns "$FX_NS" wg show "$FX_IF" listen-port)
 ((port > 0)) || fail "no listen port"
 # The server sees the tunnel's packets coming from the underlay address of
 # the initial namespace, where the UDP socket was born.
-in_ns vpnsrv wg show wgsrv endpoints | grep -q "10\.99\.0\.1:$port\$" ||
+matches "10\.99\.0\.1:$port\$" in_ns vpnsrv wg show wgsrv endpoints ||
   fail "the server does not see the client at 10.99.0.1:$port"
-ss -Hun "sport = :$port" | grep -q . ||
+matches . ss -Huan "sport = :$port" ||
   fail "no UDP socket on port $port in the initial namespace"
-if in_ns "$FX_NS" ss -Hun "sport = :$port" | grep -q .; then
+if matches . in_ns "$FX_NS" ss -Huan "sport = :$port"; then
   fail "the tunnel's UDP socket is inside $FX_NS"
 fi
 

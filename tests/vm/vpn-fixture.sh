@@ -51,6 +51,12 @@
 #   fx_run RC CMD...           run CMD, keep stdout in $FX_OUT and stderr in
 #                              $FX_ERR; fail (showing both) unless it exits
 #                              with RC
+#   fx_in NS CMD...            run CMD in NS ("": the initial namespace)
+#   matches ERE CMD...         CMD's output has a line matching the extended
+#                              regular expression ERE (CMD's output is read
+#                              whole first: "CMD | grep -q" would kill CMD
+#                              with SIGPIPE at the first match, and fail
+#                              under pipefail)
 #   fx_serve NS udp|tcp ADDR PORT [--reply]
 #                              a nettest server in the background, counting
 #                              into a file; returns once it is listening
@@ -187,11 +193,28 @@ _fx_count_file() {
   echo "$VM_TMP/count/$1-$2-$3-$4"
 }
 
+fx_in() {
+  local ns=$1
+  shift
+  if [[ -n $ns ]]; then
+    in_ns "$ns" "$@"
+  else
+    "$@"
+  fi
+}
+
+matches() {
+  local re=$1 out
+  shift
+  out=$("$@" 2>/dev/null) || true
+  grep -qE -- "$re" <<<"$out"
+}
+
 fx_serve() {
   local ns=$1 proto=$2 addr=$3 port=$4 file
   shift 4
   file=$(_fx_count_file "$ns" "$proto" "$addr" "$port")
-  in_ns "$ns" "$NETTEST" "$proto-server" "$addr" "$port" --count-file "$file" "$@" &
+  fx_in "$ns" "$NETTEST" "$proto-server" "$addr" "$port" --count-file "$file" "$@" &
   wait_for "[[ -e '$file' ]]" 10
 }
 
@@ -202,11 +225,11 @@ fx_count() {
 }
 
 can() {
-  in_ns "$1" "$NETTEST" "$2" "$3" "$4" --timeout "${5:-3000}"
+  fx_in "$1" "$NETTEST" "$2" "$3" "$4" --timeout "${5:-3000}"
 }
 
 cannot() {
-  if in_ns "$1" "$NETTEST" "$2" "$3" "$4" --timeout 1000 2>/dev/null; then
+  if fx_in "$1" "$NETTEST" "$2" "$3" "$4" --timeout 1000 2>/dev/null; then
     fail "$3:$4/$2 answered inside $1, expected no path"
   fi
 }

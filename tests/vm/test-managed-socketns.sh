@@ -1,0 +1,82 @@
+#!/bin/bash
+# test-managed-socketns: wireguard.socketNamespace names another namespace,
+# "uplink", which holds the underlay to the VPN server; the initial
+# namespace has no route there at all.  The tunnel's UDP socket must live
+# in uplink (the handshake can only work through it), on the configured
+# listen port, and the endpoint-pinning table must be there too, not in the
+# initial namespace.  A socket namespace that does not exist is refused
+# without leaving anything behind; a re-created link gets its socket in
+# uplink again; down removes the pin table from uplink and leaves uplink
+# itself alone.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vpn-fixture.sh"
+
+load_wireguard
+make_netns uplink
+fx_vpnsrv uplink
+fx_client_key
+fx_desired
+fx_edit '.namespaces[$ns].wireguard += { socketNamespace: "nowhere", listenPort: 51900,
+  endpointPinning: { enable: true } }'
+pin_table=vpnconf-pin-$FX_NS
+if ip route get 10.99.0.2 >/dev/null 2>&1; then
+  fail "the initial namespace has a route to the server"
+fi
+
+log "a socket namespace that does not exist"
+fx_run 2 vc plan
+grep -q "socket namespace nowhere does not exist" "$FX_OUT" ||
+  fail "plan does not report the missing socket namespace"
+fx_run 1 vc reconcile
+[[ ! -e /run/netns/$FX_NS ]] || fail "a refused reconcile left the namespace"
+if matches ': vh-' ip -o link show; then
+  fail "a refused reconcile left a host link: $(ip -o link show)"
+fi
+
+log "the socket in uplink"
+fx_edit '.namespaces[$ns].wireguard.socketNamespace = "uplink"'
+fx_run 0 vc reconcile
+fx_run 0 vc plan
+fx_wait_handshake "$FX_NS"
+fx_serve vpnsrv udp 10.64.0.1 53 --reply
+can "$FX_NS" udp 10.64.0.1 53 || fail "no DNS through the tunnel"
+
+check_socket() {
+  [[ $(in_ns "$FX_NS" wg show "$FX_IF" listen-port) == 51900 ]] ||
+    fail "the tunnel does not listen on 51900"
+  matches . in_ns uplink ss -Huan "sport = :51900" ||
+    fail "no UDP socket on 51900 in uplink"
+  if matches . ss -Huan "sport = :51900"; then
+    fail "a UDP socket on 51900 in the initial namespace"
+  fi
+  if matches . in_ns "$FX_NS" ss -Huan "sport = :51900"; then
+    fail "a UDP socket on 51900 inside $FX_NS"
+  fi
+  matches "10\.99\.0\.1:51900\$" in_ns vpnsrv wg show wgsrv endpoints ||
+    fail "the server does not see the client at 10.99.0.1:51900"
+}
+check_socket
+matches 'ip daddr 10\.99\.0\.2 udp dport 51820 accept' \
+  in_ns uplink nft list table inet "$pin_table" || fail "no pin table in uplink"
+if nft list table inet "$pin_table" >/dev/null 2>&1; then
+  fail "the pin table is in the initial namespace"
+fi
+for ns in "" uplink; do
+  if matches . fx_in "$ns" ip -o link show type wireguard; then
+    fail "a WireGuard link exists in ${ns:-the initial namespace}"
+  fi
+done
+
+log "a re-created link"
+ip -n "$FX_NS" link del "$FX_IF"
+fx_run 0 vc reconcile
+can "$FX_NS" udp 10.64.0.1 53 || fail "no DNS after the link was re-created"
+check_socket
+
+log "down"
+fx_run 0 vc down "$FX_NS"
+if in_ns uplink nft list table inet "$pin_table" >/dev/null 2>&1; then
+  fail "the pin table outlived down"
+fi
+matches 'state UP' ip -n uplink -o link show up0 || fail "down touched uplink's own link"

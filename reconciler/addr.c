@@ -37,7 +37,7 @@ static int addr_build(Netns *n, const char *ifname, const IpPrefix *p, struct rt
 	return 0;
 }
 
-int addr_add(Netns *n, const char *ifname, const IpPrefix *p)
+static int addr_request(Netns *n, const char *ifname, const IpPrefix *p, bool add)
 {
 	_cleanup_(rtnl_addr_putp) struct rtnl_addr *a = NULL;
 	struct nl_sock *sk;
@@ -49,20 +49,15 @@ int addr_add(Netns *n, const char *ifname, const IpPrefix *p)
 	r = addr_build(n, ifname, p, &a);
 	if (r < 0)
 		return r;
-	return nlerr_to_errno(rtnl_addr_add(sk, a, NLM_F_EXCL));
+	return nlerr_to_errno(add ? rtnl_addr_add(sk, a, NLM_F_EXCL) : rtnl_addr_delete(sk, a, 0));
+}
+
+int addr_add(Netns *n, const char *ifname, const IpPrefix *p)
+{
+	return addr_request(n, ifname, p, true);
 }
 
 int addr_del(Netns *n, const char *ifname, const IpPrefix *p)
 {
-	_cleanup_(rtnl_addr_putp) struct rtnl_addr *a = NULL;
-	struct nl_sock *sk;
-	int r;
-
-	r = netns_rtnl(n, &sk);
-	if (r < 0)
-		return r;
-	r = addr_build(n, ifname, p, &a);
-	if (r < 0)
-		return r;
-	return nlerr_to_errno(rtnl_addr_delete(sk, a, 0));
+	return addr_request(n, ifname, p, false);
 }

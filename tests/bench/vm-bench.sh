@@ -20,7 +20,6 @@ fx_edit '.namespaces[$ns].egress = { mode: "allowList",
     allowedCidrs: ["10.64.0.0/16", "192.0.2.0/24"] }
   | .namespaces[$ns].publishToHost.tcp = [8080]'
 
-now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 q() { "$VPNCONF" --config "$FX_CONFIG" -q "$@" >/dev/null; }
 
@@ -72,13 +71,24 @@ gone() { local i; for i in $(seq 1 500); do ip link show "$hif" >/dev/null 2>&1 
 
 t_shell=() t_vpnconf=()
 for i in $(seq "$iters"); do
-  s=$(now); shell_up; shell_down; e=$(now); t_shell+=($((e - s)))
+  s=${EPOCHREALTIME/./}000; shell_up; shell_down; e=${EPOCHREALTIME/./}000; t_shell+=($((e - s)))
   gone
-  s=$(now); q reconcile; q down "$FX_NS"; e=$(now); t_vpnconf+=($((e - s)))
+  s=${EPOCHREALTIME/./}000; q reconcile; q down "$FX_NS"; e=${EPOCHREALTIME/./}000; t_vpnconf+=($((e - s)))
   gone
 done
 ms=$(printf '%s\n' "${t_shell[@]}" | median)
 mv=$(printf '%s\n' "${t_vpnconf[@]}" | median)
-printf '\nmanaged bring-up + teardown in the VM (median of %s, microseconds)\n' "$iters"
-printf '%-12s %10s\n' "shell path" $((ms / 1000)) "vpnconf" $((mv / 1000))
-python3 -c "print('ratio %.1fx' % ($ms / $mv))"
+# The same work without process start-up (under TCG a bare /bin/true
+# takes about as long as vpnconf's whole bring-up).
+mi=$("$VPNCONF_BUILD_DIR/tests/bench/bench-reconcile" "$FX_CONFIG" "$FX_STATE" "$iters" down-up |
+  sed -E 's/.*median_us=([0-9]+).*/\1/')
+t_true=()
+for i in $(seq "$iters"); do s=${EPOCHREALTIME/./}000; /bin/true; e=${EPOCHREALTIME/./}000; t_true+=($((e - s))); done
+mt=$(printf '%s\n' "${t_true[@]}" | median)
+printf '\nmanaged bring-up + teardown in the VM (TCG), median of %s, microseconds\n' "$iters"
+printf '%-44s %12s %12s %9s\n' "scenario" "shell path" "vpnconf" "ratio"
+printf '%-44s %12s %12s %9s\n' "bring-up + teardown, processes" $((ms / 1000)) $((mv / 1000)) \
+  "$(python3 -c "print('%.1fx' % ($ms / $mv))")"
+printf '%-44s %12s %12s %9s\n' "bring-up + teardown, in-process" $((ms / 1000)) "$mi" \
+  "$(python3 -c "print('%.1fx' % ($ms / ($mi * 1000)))")"
+printf '%-44s %12s\n' "one /bin/true, for scale" $((mt / 1000))

@@ -6,17 +6,23 @@
 # resolver answers over UDP and TCP port 53, all through the tunnel, whose
 # UDP socket lives in the initial namespace.  Afterwards plan is in sync,
 # and status (text and JSON) shows the tunnel's public key, listen port,
-# the peer's endpoint, handshake age and byte counts.  The private key
-# appears in no output, in no file under the runtime directory and nowhere
-# in the journal database.
+# the peer's endpoint, handshake age and byte counts.  The peer has a
+# preshared key (the handshake proves it is set).  Neither the private nor
+# the preshared key appears in any output, in any file under the runtime
+# directory or anywhere in the journal database.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 
 load_wireguard
 fx_vpnsrv
 fx_client_key
+FX_PSK=$VM_TMP/client.psk
+(umask 077 && wg genpsk >"$FX_PSK")
+in_ns vpnsrv wg set wgsrv peer "$FX_CLIENT_PUB" preshared-key "$FX_PSK"
 fx_desired
+fx_edit '.namespaces[$ns].wireguard.peers[0].presharedKeyFile = $psk' --arg psk "$FX_PSK"
 outputs=()
 keep_output() {
   cp "$FX_OUT" "$VM_TMP/out.$1"

@@ -18,6 +18,7 @@
 # killed the same way leave nothing usable outside, and the next down
 # completes.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 

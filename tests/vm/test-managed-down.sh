@@ -9,6 +9,7 @@
 #    link, the namespace and the runtime files; the journal records the
 #    teardown; down again has nothing to do; the key file stays.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 

@@ -9,6 +9,7 @@
 # the new allowed IPs call for), never a delete or create.  The control at
 # the end shows that a peer really re-created fails these checks.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 

@@ -15,6 +15,7 @@
 # Drops are checked on both sides: the sender's write fails (an nftables
 # drop in the output hook returns EPERM) and the server's counters stay 0.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 
@@ -54,16 +55,18 @@ fx_serve vpnsrv udp 198.51.100.20 9999 --reply
 log "DNS only to the resolver, only on port 53"
 can "$FX_NS" udp 10.64.0.1 53 || fail "the resolver does not answer over UDP"
 can "$FX_NS" tcp 10.64.0.1 53 || fail "the resolver does not answer over TCP"
+probes=()
 for a in 10.64.9.9 192.0.2.10 198.51.100.20; do
   for p in 53 853 5353 5355; do
     send_dropped "$FX_NS" "$a" "$p"
-    cannot "$FX_NS" tcp "$a" "$p"
+    probes+=(tcp "$a" "$p")
   done
 done
 for p in 853 5353 5355; do
   send_dropped "$FX_NS" 10.64.0.1 "$p"
-  cannot "$FX_NS" tcp 10.64.0.1 "$p"
+  probes+=(tcp 10.64.0.1 "$p")
 done
+cannot "$FX_NS" "${probes[@]}"
 counters_zero
 [[ $(fx_count vpnsrv tcp 0.0.0.0 53) == 1 ]] ||
   fail "the TCP DNS server saw more than the resolver's query"
@@ -72,12 +75,10 @@ log "allow-list of CIDRs"
 can "$FX_NS" tcp 192.0.2.10 80 || fail "192.0.2.10 (allowed) is not reachable"
 can "$FX_NS" tcp 10.64.9.9 443 || fail "10.64.9.9 (allowed) is not reachable"
 can "$FX_NS" udp 192.0.2.10 9999 || fail "192.0.2.10 (allowed) does not answer UDP"
-cannot "$FX_NS" tcp 198.51.100.20 80
-cannot "$FX_NS" tcp 10.0.0.1 80
+# The last one is the underlay address of the server: only ever through
+# the tunnel, and not in the list either.
+cannot "$FX_NS" tcp 198.51.100.20 80 tcp 10.0.0.1 80 tcp 10.99.0.2 80
 send_dropped "$FX_NS" 198.51.100.20 9999
-# The underlay address of the server: only ever through the tunnel, and not
-# in the list either.
-cannot "$FX_NS" tcp 10.99.0.2 80
 counters_zero
 [[ $(fx_count vpnsrv udp 198.51.100.20 9999) == 0 ]] ||
   fail "198.51.100.20 received a datagram"
@@ -90,9 +91,7 @@ jq -e '[.namespaces[0].steps[].kind] == ["nft-replace"]' "$FX_OUT" >/dev/null ||
   fail "an egress change plans more than the policy table: $(<"$FX_OUT")"
 fx_run 0 vc reconcile
 can "$FX_NS" tcp 192.0.2.10 443 || fail "192.0.2.10:443 (allowed) is not reachable"
-cannot "$FX_NS" tcp 192.0.2.10 80
-cannot "$FX_NS" tcp 10.64.9.9 443
-cannot "$FX_NS" tcp 198.51.100.20 443
+cannot "$FX_NS" tcp 192.0.2.10 80 tcp 10.64.9.9 443 tcp 198.51.100.20 443
 send_dropped "$FX_NS" 192.0.2.10 9999
 can "$FX_NS" udp 10.64.0.1 53 || fail "the resolver no longer answers"
 counters_zero
@@ -133,7 +132,6 @@ done
 in_ns "$FX_NS" nft delete table inet vpnconf
 in_ns "$FX_NS" "$NETTEST" send-udp fd00:10::1 9999 ||
   fail "the control datagram could not be sent"
-# shellcheck disable=SC2016 # wait_for evaluates it
 wait_for '[[ $(fx_count vpnsrv udp fd00:10::1 9999) == 1 ]]' 10
 fx_run 0 vc reconcile
 fx_run 0 vc plan
@@ -167,9 +165,7 @@ fx_serve "$FX_NS" tcp 0.0.0.0 9000
 fx_serve "$FX_NS" tcp 0.0.0.0 9001
 fx_serve "" tcp 0.0.0.0 2222
 "$NETTEST" tcp "$ns_addr" 8080 --timeout 3000 || fail "the host cannot reach the published port"
-if "$NETTEST" tcp "$ns_addr" 8081 --timeout 1000; then
-  fail "the host reached an unpublished port"
-fi
+cannot "" tcp "$ns_addr" 8081
 cannot "$FX_NS" tcp "$host_addr" 2222
 send_dropped "$FX_NS" "$host_addr" 2222
 [[ $(nft list counter inet fixture_host from_ns | awk '$1 == "packets" { print $2 }') == 0 ]] ||
@@ -178,7 +174,5 @@ send_dropped "$FX_NS" "$host_addr" 2222
 
 log "ingress from the tunnel"
 can vpnsrv tcp 10.0.0.2 9000 || fail "the open ingress port is not reachable from the tunnel"
-if in_ns vpnsrv "$NETTEST" tcp 10.0.0.2 9001 --timeout 1000; then
-  fail "a closed port was reachable from the tunnel"
-fi
+cannot vpnsrv tcp 10.0.0.2 9001
 [[ $(fx_count "$FX_NS" tcp 0.0.0.0 9001) == 0 ]] || fail "port 9001 saw a connection"

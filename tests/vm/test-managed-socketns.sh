@@ -6,9 +6,10 @@
 # listen port, and the endpoint-pinning table must be there too, not in the
 # initial namespace.  A socket namespace that does not exist is refused
 # without leaving anything behind; a re-created link gets its socket in
-# uplink again; down removes the pin table from uplink and leaves uplink
-# itself alone.
+# uplink again, and so does a new listen port (without a new handshake);
+# down removes the pin table from uplink and leaves uplink itself alone.
 
+# shellcheck disable=SC2016 # jq filters and wait_for conditions, on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
 
@@ -42,21 +43,23 @@ fx_wait_handshake "$FX_NS"
 fx_serve vpnsrv udp 10.64.0.1 53 --reply
 can "$FX_NS" udp 10.64.0.1 53 || fail "no DNS through the tunnel"
 
+# check_socket PORT
 check_socket() {
-  [[ $(in_ns "$FX_NS" wg show "$FX_IF" listen-port) == 51900 ]] ||
-    fail "the tunnel does not listen on 51900"
-  matches . in_ns uplink ss -Huan "sport = :51900" ||
-    fail "no UDP socket on 51900 in uplink"
-  if matches . ss -Huan "sport = :51900"; then
-    fail "a UDP socket on 51900 in the initial namespace"
+  local port=$1
+  [[ $(in_ns "$FX_NS" wg show "$FX_IF" listen-port) == "$port" ]] ||
+    fail "the tunnel does not listen on $port"
+  matches . in_ns uplink ss -Huan "sport = :$port" ||
+    fail "no UDP socket on $port in uplink"
+  if matches . ss -Huan "sport = :$port"; then
+    fail "a UDP socket on $port in the initial namespace"
   fi
-  if matches . in_ns "$FX_NS" ss -Huan "sport = :51900"; then
-    fail "a UDP socket on 51900 inside $FX_NS"
+  if matches . in_ns "$FX_NS" ss -Huan "sport = :$port"; then
+    fail "a UDP socket on $port inside $FX_NS"
   fi
-  matches "10\.99\.0\.1:51900\$" in_ns vpnsrv wg show wgsrv endpoints ||
-    fail "the server does not see the client at 10.99.0.1:51900"
+  matches "10\.99\.0\.1:$port\$" in_ns vpnsrv wg show wgsrv endpoints ||
+    fail "the server does not see the client at 10.99.0.1:$port"
 }
-check_socket
+check_socket 51900
 matches 'ip daddr 10\.99\.0\.2 udp dport 51820 accept' \
   in_ns uplink nft list table inet "$pin_table" || fail "no pin table in uplink"
 if nft list table inet "$pin_table" >/dev/null 2>&1; then
@@ -72,7 +75,21 @@ log "a re-created link"
 ip -n "$FX_NS" link del "$FX_IF"
 fx_run 0 vc reconcile
 can "$FX_NS" udp 10.64.0.1 53 || fail "no DNS after the link was re-created"
-check_socket
+check_socket 51900
+
+log "a new listen port"
+hs=$(fx_handshake "$FX_NS")
+fx_edit '.namespaces[$ns].wireguard.listenPort = 51901'
+fx_run 2 vc plan --json
+jq -e '[.namespaces[0].steps[].kind] == ["tunnel-configure"]' "$FX_OUT" >/dev/null ||
+  fail "unexpected plan for a new listen port: $(<"$FX_OUT")"
+fx_run 0 vc reconcile
+can "$FX_NS" udp 10.64.0.1 53 || fail "no DNS after the listen port changed"
+check_socket 51901
+[[ $(fx_handshake "$FX_NS") == "$hs" ]] || fail "a new listen port cost the session"
+if matches . in_ns uplink ss -Huan "sport = :51900"; then
+  fail "the old socket on 51900 is still open"
+fi
 
 log "down"
 fx_run 0 vc down "$FX_NS"

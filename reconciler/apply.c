@@ -33,6 +33,7 @@ static Netns *site_netns(ApplyContext *c, StepSite site)
 	case SITE_BIRTHPLACE:
 		return c->birthplace;
 	case SITE_FILES:
+	case SITE_OTHER:
 	case _STEP_SITE_MAX:
 	case _STEP_SITE_INVALID:
 		break;
@@ -141,10 +142,19 @@ static int file_remove(const char *path)
 
 static int step_run(ApplyContext *c, const Step *s)
 {
+	_cleanup_(netns_freep) Netns *other = NULL;
 	Netns *n = site_netns(c, s->site);
 	NftSocket *nft;
 	WgSocket *wg;
 	int r;
+
+	if (s->site == SITE_OTHER) {
+		r = streq(s->netns_name, "init") ? netns_open_self(&other)
+						 : netns_open(c->desired->netns_dir, s->netns_name, &other);
+		if (r < 0)
+			return r == -ENOENT ? 0 : r; /* gone with whatever it held */
+		n = other;
+	}
 
 	if (!n && s->site != SITE_FILES && s->kind != STEP_NETNS_CREATE &&
 	    s->kind != STEP_NETNS_DELETE && s->kind != STEP_PLACEHOLDER_REMOVE)

@@ -140,7 +140,22 @@ bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role)
 	p = startswith(p, ns_name);
 	if (!p || *p != ':')
 		return false;
-	return role ? streq(p + 1, role) : true;
+	if (!role)
+		return true;
+	p = startswith(p + 1, role);
+	return p && (*p == 0 || *p == '@');
+}
+
+char *link_alias_tunnel(const char *ns_name, const char *birthplace)
+{
+	return xasprintf(LINK_ALIAS_PREFIX "%s:" LINK_ROLE_TUNNEL "@%s", ns_name,
+			 birthplace ?: "init");
+}
+
+const char *link_alias_birthplace(const LinkInfo *l)
+{
+	const char *at = l->alias ? strrchr(l->alias, '@') : NULL;
+	return at ? at + 1 : NULL;
 }
 
 bool link_has_alias(const LinkInfo *l, const char *alias)

@@ -9,7 +9,9 @@
  * LINK_GROUP_VPNCONF (set in the very message that creates it, so there is
  * no instant at which it exists unmarked) and then labelled with the
  * alias "vpnconf:<namespace>:<role>" (role "hostlink" or "tunnel"; the
- * kernel ignores an alias in a creating message). A link of a desired name
+ * kernel ignores an alias in a creating message). A tunnel's alias also
+ * records the namespace its UDP socket lives in, "...:tunnel@<birthplace>",
+ * which the kernel does not report. A link of a desired name
  * outside that group is foreign and is never modified.
  *
  * Links are created where they live: the host link's namespace end and a
@@ -55,6 +57,10 @@ const LinkInfo *link_snapshot_find(const LinkSnapshot *s, const char *name);
 
 /* "vpnconf:<ns>:<role>", newly allocated. */
 char *link_alias(const char *ns_name, const char *role);
+/* "vpnconf:<ns>:tunnel@<birthplace>" (birthplace NULL: "init"). */
+char *link_alias_tunnel(const char *ns_name, const char *birthplace);
+/* The birthplace a tunnel's alias records, or NULL when it has none. */
+const char *link_alias_birthplace(const LinkInfo *l);
 /* Is the link vpnconf's, for namespace ns_name (and role, unless NULL)?
  * It must be in vpnconf's group; its alias, when it has one, must name
  * ns_name (and role). A link in the group without an alias is one whose

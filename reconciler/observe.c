@@ -195,6 +195,43 @@ static int observe_stale_files(const char *runtime_dir, const char *name, char *
 	return 0;
 }
 
+/* A tunnel whose alias records another socket namespace than the desired
+ * one is about to be re-created there; a pinning table it left in its
+ * former socket namespace must go too. */
+static int observe_former_birthplace(ObserveContext *c, const char *name, const Namespace *ns,
+				     Observed *o)
+{
+	_cleanup_free_ char *pin_name = nft_pin_table_name(name);
+	_cleanup_(nft_table_freep) NftTable *t = NULL;
+	const LinkInfo *l;
+	const char *was;
+	Birthplace *b;
+	NftSocket *nft;
+	int r;
+
+	if (!ns || !ns->wg.managed)
+		return 0;
+	l = link_snapshot_find(&o->links, ns->wg.ifname);
+	was = l ? link_alias_birthplace(l) : NULL;
+	if (!was || streq(was, ns->wg.socket_namespace ?: "init"))
+		return 0;
+	r = observe_birthplace(c, streq(was, "init") ? NULL : was, &b);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = netns_nft(b->netns, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_observe(nft, pin_name, &t);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	o->stale_pin_birthplace = xstrdup(was);
+	return 0;
+}
+
 static void netns_id_format(const Netns *n, char **ret)
 {
 	*ret = xasprintf("%lu:%lu", (unsigned long)n->dev, (unsigned long)n->ino);
@@ -254,6 +291,9 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
 
 	r = observe_birthplace_objects(c, name, ns, &o);
+	if (r < 0)
+		goto fail;
+	r = observe_former_birthplace(c, name, ns, &o);
 	if (r < 0)
 		goto fail;
 

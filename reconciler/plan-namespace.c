@@ -16,22 +16,13 @@
 #define SYSCTL_DISABLE_IPV6_ALL "net/ipv6/conf/all/disable_ipv6"
 #define SYSCTL_DISABLE_IPV6_DEFAULT "net/ipv6/conf/default/disable_ipv6"
 
-typedef struct Planner {
-	const PlanInput *in;
-	const Namespace *ns;
-	const Observed *have;
-	bool fresh; /* the plan creates the namespace: nothing inside exists yet */
-	Plan *plan;
-} Planner;
-
-static Step *add(Planner *p, Step *s)
+Step *planner_add(Planner *p, Step *s)
 {
 	plan_append(p->plan, s);
 	return s;
 }
 
-static Step *conflict(Planner *p, Step *s, const char *fmt, ...) _printf_(3, 4);
-static Step *conflict(Planner *p, Step *s, const char *fmt, ...)
+Step *planner_conflict(Planner *p, Step *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -39,10 +30,10 @@ static Step *conflict(Planner *p, Step *s, const char *fmt, ...)
 	s->conflict = xvasprintf(fmt, ap);
 	va_end(ap);
 	strv_push(&s->reasons, s->conflict);
-	return add(p, s);
+	return planner_add(p, s);
 }
 
-static const char *prefix_str(const IpPrefix *x, char buf[static IPPREFIX_STRLEN])
+const char *prefix_str(const IpPrefix *x, char buf[static IPPREFIX_STRLEN])
 {
 	return ipprefix_to_string(x, buf);
 }
@@ -53,7 +44,7 @@ static bool ipv6_link_local(const IpPrefix *a)
 	       (a->addr.bytes[1] & 0xc0) == 0x80;
 }
 
-static bool prefix_in(const IpPrefix *x, const IpPrefix *list, size_t n)
+bool prefix_in(const IpPrefix *x, const IpPrefix *list, size_t n)
 {
 	FOREACH_ARRAY(i, list, n)
 	if (i->prefixlen == x->prefixlen && ipaddr_equal(&i->addr, &x->addr))
@@ -84,7 +75,7 @@ static int plan_netns(Planner *p)
 	case NETNS_PRESENT:
 		if (!h->owned) {
 			s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
-			conflict(p, s,
+			planner_conflict(p, s,
 				 "a network namespace named %s exists and was not created by vpnconf; "
 				 "refusing to touch it",
 				 name);
@@ -92,14 +83,14 @@ static int plan_netns(Planner *p)
 		return 0;
 	case NETNS_NOT_NETNS:
 		s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
-		conflict(p, s, "%s/%s exists and is not a network namespace; refusing to touch it",
+		planner_conflict(p, s, "%s/%s exists and is not a network namespace; refusing to touch it",
 			 p->in->desired->netns_dir, name);
 		return 0;
 	case NETNS_PLACEHOLDER:
 		s = step_new(STEP_PLACEHOLDER_REMOVE, SITE_HOST, name, "remove",
 			     "namespace placeholder %s", name);
 		strv_push(&s->reasons, "empty placeholder left by an interrupted creation");
-		add(p, s);
+		planner_add(p, s);
 		break;
 	case NETNS_ABSENT:
 		break;
@@ -122,7 +113,7 @@ static int plan_netns(Planner *p)
 	/* The ownership marker goes with it: it names this namespace's inode,
 	 * a number the kernel will give to another namespace later. */
 	s->inverse->path = xstrdup(s->path);
-	add(p, s);
+	planner_add(p, s);
 	p->fresh = true;
 	return 0;
 }
@@ -163,7 +154,7 @@ static void plan_stale_links(Planner *p)
 		/* Re-creating a removed link during a rollback would need its
 		 * whole configuration; a rollback past this point locks down. */
 		s->irreversible = true;
-		add(p, s);
+		planner_add(p, s);
 	}
 }
 
@@ -196,7 +187,7 @@ static void plan_sysctl(Planner *p, const char *key, int have, const char *want)
 			      dotted);
 	s->inverse->key = xstrdup(key);
 	s->inverse->value = xasprintf("%d", have);
-	add(p, s);
+	planner_add(p, s);
 }
 
 static Step *nft_replace_step(const char *ns, StepSite site, NftTable *want)
@@ -233,7 +224,7 @@ static void plan_foreign_tables(Planner *p)
 			   "table %s in namespace %s was not created by vpnconf; the namespace's "
 			   "ruleset is vpnconf's",
 			   *t, p->ns->name);
-		add(p, s);
+		planner_add(p, s);
 	}
 }
 
@@ -284,10 +275,10 @@ static int plan_policy(Planner *p)
 		}
 		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE, lock);
 	}
-	add(p, s);
+	planner_add(p, s);
 
 	/* Connections the old policy let through must meet the new one. */
-	add(p, step_new(STEP_CONNTRACK_FLUSH, SITE_NAMESPACE, p->ns->name, "flush",
+	planner_add(p, step_new(STEP_CONNTRACK_FLUSH, SITE_NAMESPACE, p->ns->name, "flush",
 			"conntrack table"));
 	return 0;
 }
@@ -312,14 +303,14 @@ static int plan_pinning(Planner *p)
 		s->before = nft_table_summary(h->pin_table);
 		strv_push(&s->reasons, "endpoint pinning disabled");
 		s->inverse = nft_replace_step(ns->name, SITE_BIRTHPLACE, nft_table_ref(h->pin_table));
-		add(p, s);
+		planner_add(p, s);
 		return 0;
 	}
 	if (!h->birthplace_present) {
 		_cleanup_free_ char *name = nft_pin_table_name(ns->name);
 		s = step_new(STEP_NFT_REPLACE, SITE_BIRTHPLACE, ns->name, "replace",
 			     "nft table inet %s", name);
-		conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
+		planner_conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
 		return 0;
 	}
 
@@ -345,13 +336,13 @@ static int plan_pinning(Planner *p)
 				      "nft table inet %s", nft_table_name(want));
 		s->inverse->table_name = xstrdup(nft_table_name(want));
 	}
-	add(p, s);
+	planner_add(p, s);
 	return 0;
 }
 
 /* Addresses and state of one existing link. */
 
-static Step *addr_step(const Planner *p, StepKind kind, StepSite site, const char *ifname,
+Step *addr_step(const Planner *p, StepKind kind, StepSite site, const char *ifname,
 		       const IpPrefix *a)
 {
 	char buf[IPPREFIX_STRLEN];
@@ -363,7 +354,7 @@ static Step *addr_step(const Planner *p, StepKind kind, StepSite site, const cha
 	return s;
 }
 
-static void plan_link_addrs(Planner *p, StepSite site, const LinkInfo *l, const IpPrefix *want,
+void plan_link_addrs(Planner *p, StepSite site, const LinkInfo *l, const IpPrefix *want,
 			    size_t n_want)
 {
 	char buf[IPPREFIX_STRLEN];
@@ -376,7 +367,7 @@ static void plan_link_addrs(Planner *p, StepSite site, const LinkInfo *l, const 
 		s = addr_step(p, STEP_ADDR_ADD, site, l->name, a);
 		strv_pushf(&s->reasons, "address %s missing on %s", prefix_str(a, buf), l->name);
 		s->inverse = addr_step(p, STEP_ADDR_DEL, site, l->name, a);
-		add(p, s);
+		planner_add(p, s);
 	}
 	FOREACH_ARRAY(a, l->addrs, l->n_addrs)
 	{
@@ -387,11 +378,11 @@ static void plan_link_addrs(Planner *p, StepSite site, const LinkInfo *l, const 
 		strv_pushf(&s->reasons, "unexpected address %s on %s", prefix_str(a, buf),
 			   l->name);
 		s->inverse = addr_step(p, STEP_ADDR_ADD, site, l->name, a);
-		add(p, s);
+		planner_add(p, s);
 	}
 }
 
-static Step *link_state_step(const Planner *p, StepKind kind, StepSite site, const char *ifname)
+Step *link_state_step(const Planner *p, StepKind kind, StepSite site, const char *ifname)
 {
 	Step *s = step_new(kind, site, p->ns->name, kind == STEP_LINK_UP ? "up" : "down", "link %s",
 			   ifname);
@@ -399,7 +390,7 @@ static Step *link_state_step(const Planner *p, StepKind kind, StepSite site, con
 	return s;
 }
 
-static void plan_link_up(Planner *p, StepSite site, const LinkInfo *l)
+void plan_link_up(Planner *p, StepSite site, const LinkInfo *l)
 {
 	Step *s;
 
@@ -410,13 +401,13 @@ static void plan_link_up(Planner *p, StepSite site, const LinkInfo *l)
 	s->before = xstrdup("down");
 	s->after = xstrdup("up");
 	s->inverse = link_state_step(p, STEP_LINK_DOWN, site, l->name);
-	add(p, s);
+	planner_add(p, s);
 }
 
 /* A link of vpnconf's whose creator stopped before labelling it. */
-static void plan_link_alias(Planner *p, StepSite site, const LinkInfo *l, const char *role)
+void plan_link_alias(Planner *p, StepSite site, const LinkInfo *l, char *alias_owned)
 {
-	_cleanup_free_ char *alias = link_alias(p->ns->name, role);
+	_cleanup_free_ char *alias = alias_owned;
 	Step *s;
 
 	if (link_has_alias(l, alias))
@@ -432,7 +423,7 @@ static void plan_link_alias(Planner *p, StepSite site, const LinkInfo *l, const 
 		s->inverse->ifname = xstrdup(l->name);
 		s->inverse->alias = xstrdup(l->alias);
 	}
-	add(p, s);
+	planner_add(p, s);
 }
 
 /* 5a. The host link. */
@@ -460,7 +451,7 @@ static void plan_host_link_create(Planner *p, const char *why)
 			     ns->ns_if, prefix_str(&s->peer_prefix, b2));
 	strv_push(&s->reasons, why);
 	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->ns_if, NULL);
-	add(p, s);
+	planner_add(p, s);
 }
 
 static void plan_host_link(Planner *p)
@@ -477,7 +468,7 @@ static void plan_host_link(Planner *p)
 	if (host && !link_is_ours(host, ns->name, LINK_ROLE_HOSTLINK)) {
 		s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s",
 			     ns->host_if);
-		conflict(p, s,
+		planner_conflict(p, s,
 			 "interface %s exists in the host namespace and was not created by "
 			 "vpnconf; refusing to touch it",
 			 ns->host_if);
@@ -486,7 +477,7 @@ static void plan_host_link(Planner *p)
 	if (nsl && !link_is_ours(nsl, ns->name, LINK_ROLE_HOSTLINK)) {
 		s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s",
 			     ns->host_if);
-		conflict(p, s,
+		planner_conflict(p, s,
 			 "interface %s exists in namespace %s and was not created by vpnconf; "
 			 "refusing to touch it",
 			 ns->ns_if, ns->name);
@@ -496,270 +487,22 @@ static void plan_host_link(Planner *p)
 		/* Either end alone is a broken pair: remove it, then make a
 		 * fresh one. */
 		if (host)
-			add(p, step_link_delete(ns->name, SITE_HOST, host->name,
+			planner_add(p, step_link_delete(ns->name, SITE_HOST, host->name,
 						"host link without its namespace end"));
 		if (nsl)
-			add(p, step_link_delete(ns->name, SITE_NAMESPACE, nsl->name,
+			planner_add(p, step_link_delete(ns->name, SITE_NAMESPACE, nsl->name,
 						"host link without its host end"));
 		plan_host_link_create(p, host || nsl ? "host link broken" : "host link absent");
 		return;
 	}
 
-	plan_link_alias(p, SITE_HOST, host, LINK_ROLE_HOSTLINK);
-	plan_link_alias(p, SITE_NAMESPACE, nsl, LINK_ROLE_HOSTLINK);
+	plan_link_alias(p, SITE_HOST, host, link_alias(ns->name, LINK_ROLE_HOSTLINK));
+	plan_link_alias(p, SITE_NAMESPACE, nsl, link_alias(ns->name, LINK_ROLE_HOSTLINK));
 	host_link_prefixes(ns, &ha, &na);
 	plan_link_addrs(p, SITE_HOST, host, &ha, 1);
 	plan_link_addrs(p, SITE_NAMESPACE, nsl, &na, 1);
 	plan_link_up(p, SITE_HOST, host);
 	plan_link_up(p, SITE_NAMESPACE, nsl);
-}
-
-/* 5b. The managed tunnel and its routes. */
-
-static void want_routes(const Namespace *ns, IpPrefix **ret, size_t *ret_n)
-{
-	IpPrefix *routes = NULL;
-	size_t n = 0;
-
-	if (ns->wg.managed && ns->wg.allowed_ips_as_routes)
-		FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
-	FOREACH_ARRAY(a, peer->allowed_ips, peer->n_allowed_ips)
-	if (!prefix_in(a, routes, n))
-		*ARRAY_APPEND(routes, n) = *a;
-	*ret = routes;
-	*ret_n = n;
-}
-
-static Step *route_step(const Planner *p, StepKind kind, const IpPrefix *dst, const char *ifname,
-			int oif)
-{
-	char buf[IPPREFIX_STRLEN];
-	Step *s = step_new(kind, SITE_NAMESPACE, p->ns->name, kind == STEP_ROUTE_ADD ? "add" : "delete",
-			   "route %s", prefix_str(dst, buf));
-
-	s->prefix = *dst;
-	s->ifname = ifname ? xstrdup(ifname) : NULL;
-	s->oif = oif;
-	return s;
-}
-
-static void plan_routes(Planner *p, const LinkInfo *tunnel)
-{
-	const Namespace *ns = p->ns;
-	_cleanup_free_ IpPrefix *want = NULL;
-	char buf[IPPREFIX_STRLEN];
-	size_t n_want;
-	Step *s;
-
-	want_routes(ns, &want, &n_want);
-	if (!p->fresh)
-		FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
-		{
-			if (tunnel && r->oif == tunnel->ifindex && prefix_in(&r->dst, want, n_want))
-				continue;
-			s = route_step(p, STEP_ROUTE_DEL, &r->dst, NULL, r->oif);
-			strv_pushf(&s->reasons, "unexpected route %s", prefix_str(&r->dst, buf));
-			if (tunnel && r->oif == tunnel->ifindex)
-				s->inverse = route_step(p, STEP_ROUTE_ADD, &r->dst, tunnel->name, 0);
-			add(p, s);
-		}
-	FOREACH_ARRAY(a, want, n_want)
-	{
-		bool found = false;
-
-		if (tunnel && !p->fresh)
-			FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
-		if (r->oif == tunnel->ifindex && r->dst.prefixlen == a->prefixlen &&
-		    ipaddr_equal(&r->dst.addr, &a->addr))
-			found = true;
-		if (found)
-			continue;
-		s = route_step(p, STEP_ROUTE_ADD, a, ns->wg.ifname, 0);
-		strv_pushf(&s->reasons, "route %s via %s missing", prefix_str(a, buf), ns->wg.ifname);
-		s->after = xasprintf("dev %s proto vpnconf", ns->wg.ifname);
-		s->inverse = route_step(p, STEP_ROUTE_DEL, a, ns->wg.ifname, 0);
-		add(p, s);
-	}
-}
-
-static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
-{
-	_cleanup_strv_free_ char **diffs = NULL;
-	WgDevice *change = NULL, *undo = NULL;
-	Step *s;
-	int r;
-
-	r = wg_diff(p->in->want_wg, have, &diffs, &change);
-	if (r < 0)
-		return r;
-	*ret = NULL;
-	if (!change)
-		return 0;
-	s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name, "configure",
-		     "wireguard %s", p->ns->wg.ifname);
-	s->ifname = xstrdup(p->ns->wg.ifname);
-	s->wg_change = change;
-	s->reasons = TAKE_PTR(diffs);
-	s->after = xasprintf("%zu peer(s)", p->in->want_wg->n_peers);
-	if (have) {
-		_cleanup_strv_free_ char **ignored = NULL;
-
-		s->before = xasprintf("%zu peer(s)", have->n_peers);
-		r = wg_diff(have, p->in->want_wg, &ignored, &undo);
-		if (r < 0) {
-			step_free(s);
-			return r;
-		}
-		if (undo) {
-			s->inverse = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name,
-					      "configure", "wireguard %s", p->ns->wg.ifname);
-			s->inverse->ifname = xstrdup(p->ns->wg.ifname);
-			s->inverse->wg_change = undo;
-		}
-	}
-	*ret = s;
-	return 0;
-}
-
-/* drift.handshakeTimeoutSeconds: a peer whose latest handshake is older
- * than that is stale (its server moved, or the path broke). Setting its
- * endpoint again makes WireGuard start a new handshake with the next
- * packet, and a re-resolved hostname endpoint takes effect. A peer that
- * never completed a handshake is left alone: nothing says how long it has
- * been trying. */
-static void plan_handshakes(Planner *p)
-{
-	const Namespace *ns = p->ns;
-	uint64_t timeout = (uint64_t)p->in->desired->handshake_timeout_seconds * 1000000;
-	WgDevice *change = NULL;
-	Step *s = NULL;
-
-	if (!timeout || !p->in->now_usec || !p->have->wg)
-		return;
-	FOREACH_ARRAY(h, p->have->wg->peers, p->have->wg->n_peers)
-	{
-		_cleanup_free_ char *key = base64_encode(h->public_key, WG_KEY_LEN);
-		const WgPeer *w = NULL;
-		WgPeer *c;
-
-		if (!h->last_handshake_usec || p->in->now_usec < h->last_handshake_usec + timeout)
-			continue;
-		FOREACH_ARRAY(x, p->in->want_wg->peers, p->in->want_wg->n_peers)
-		if (memcmp(x->public_key, h->public_key, WG_KEY_LEN) == 0)
-			w = x;
-		if (!w || w->endpoint.sa.sa_family == AF_UNSPEC)
-			continue;
-		if (!change) {
-			change = xcalloc(1, sizeof(*change));
-			snprintf(change->ifname, sizeof(change->ifname), "%s", ns->wg.ifname);
-			s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, ns->name, "refresh",
-				     "wireguard %s", ns->wg.ifname);
-			s->ifname = xstrdup(ns->wg.ifname);
-			s->wg_change = change;
-		}
-		c = wg_device_add_peer(change);
-		memcpy(c->public_key, w->public_key, WG_KEY_LEN);
-		c->endpoint = w->endpoint;
-		c->change = WG_PEER_CHANGE_ENDPOINT | WG_PEER_CHANGE_UPDATE_ONLY;
-		strv_pushf(&s->reasons, "peer %.8s…: latest handshake %" PRIu64
-			   "s ago, more than drift.handshakeTimeoutSeconds (%" PRIu32 ")",
-			   key, (p->in->now_usec - h->last_handshake_usec) / 1000000,
-			   p->in->desired->handshake_timeout_seconds);
-	}
-	if (s)
-		add(p, s);
-}
-
-static int plan_tunnel_create(Planner *p)
-{
-	const Namespace *ns = p->ns;
-	Step *s;
-	int r;
-
-	s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
-		     ns->wg.ifname);
-	s->ifname = xstrdup(ns->wg.ifname);
-	s->alias = link_alias(ns->name, LINK_ROLE_TUNNEL);
-	s->mtu = ns->wg.mtu;
-	s->after = xasprintf("wireguard, UDP socket in %s", ns->wg.socket_namespace ?: "init");
-	strv_push(&s->reasons, "tunnel absent");
-	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->wg.ifname, NULL);
-	add(p, s);
-
-	r = tunnel_configure_step(p, NULL, &s);
-	if (r < 0)
-		return r;
-	if (s)
-		add(p, s);
-	FOREACH_ARRAY(a, ns->wg.addresses, ns->wg.n_addresses)
-	{
-		s = addr_step(p, STEP_ADDR_ADD, SITE_NAMESPACE, ns->wg.ifname, a);
-		add(p, s);
-	}
-	s = link_state_step(p, STEP_LINK_UP, SITE_NAMESPACE, ns->wg.ifname);
-	add(p, s);
-	plan_routes(p, NULL);
-	return 0;
-}
-
-static int plan_tunnel(Planner *p)
-{
-	const Namespace *ns = p->ns;
-	const LinkInfo *t;
-	Step *s;
-	int r;
-
-	if (!ns->wg.managed) {
-		plan_routes(p, NULL);
-		return 0;
-	}
-	if (!p->in->want_wg->has_private_key && ns->wg.generate_private_key_file)
-		strv_pushf(&p->plan->notes, "%s: %s does not exist yet; reconcile generates it",
-			   ns->name, ns->wg.private_key_file);
-	if (!p->have->birthplace_present) {
-		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
-			     ns->wg.ifname);
-		conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
-		return 0;
-	}
-
-	t = p->fresh ? NULL : link_snapshot_find(&p->have->links, ns->wg.ifname);
-	if (!t)
-		return plan_tunnel_create(p);
-	if (!link_is_ours(t, ns->name, LINK_ROLE_TUNNEL) || !streq(t->kind, "wireguard")) {
-		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
-			     ns->wg.ifname);
-		conflict(p, s,
-			 "interface %s in namespace %s was not created by vpnconf; refusing to "
-			 "touch it",
-			 ns->wg.ifname, ns->name);
-		return 0;
-	}
-
-	plan_link_alias(p, SITE_NAMESPACE, t, LINK_ROLE_TUNNEL);
-	r = tunnel_configure_step(p, p->have->wg, &s);
-	if (r < 0)
-		return r;
-	if (s)
-		add(p, s);
-	if (ns->wg.mtu && t->mtu != ns->wg.mtu) {
-		s = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s", t->name);
-		s->ifname = xstrdup(t->name);
-		s->mtu = ns->wg.mtu;
-		s->before = xasprintf("%u", t->mtu);
-		s->after = xasprintf("%u", ns->wg.mtu);
-		strv_pushf(&s->reasons, "mtu of %s is %u, want %u", t->name, t->mtu, ns->wg.mtu);
-		s->inverse = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s",
-				      t->name);
-		s->inverse->ifname = xstrdup(t->name);
-		s->inverse->mtu = t->mtu;
-		add(p, s);
-	}
-	plan_link_addrs(p, SITE_NAMESPACE, t, ns->wg.addresses, ns->wg.n_addresses);
-	plan_link_up(p, SITE_NAMESPACE, t);
-	plan_routes(p, t);
-	plan_handshakes(p);
-	return 0;
 }
 
 /* 6. Files. */
@@ -785,7 +528,7 @@ static void plan_file(Planner *p, const char *path, const char *have, char *want
 		s->inverse->content = xstrdup(have);
 	} else
 		s->inverse = step_file_remove(p->ns->name, path);
-	add(p, s);
+	planner_add(p, s);
 }
 
 static void plan_files(Planner *p)
@@ -806,7 +549,7 @@ static void plan_files(Planner *p)
 	{
 		Step *s = step_file_remove(p->ns->name, *f);
 		strv_push(&s->reasons, "temporary file left by an interrupted write");
-		add(p, s);
+		planner_add(p, s);
 	}
 }
 

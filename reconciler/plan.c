@@ -56,6 +56,7 @@ static const char *const step_site_names[_STEP_SITE_MAX] = {
 	[SITE_HOST] = "host",
 	[SITE_BIRTHPLACE] = "birthplace",
 	[SITE_FILES] = "files",
+	[SITE_OTHER] = "other",
 };
 
 const char *step_kind_to_string(StepKind k)
@@ -88,6 +89,7 @@ Step *step_free(Step *s)
 	strv_free(s->sysctls);
 	nft_table_free(s->table);
 	free(s->table_name);
+	free(s->netns_name);
 	wg_device_free(s->wg_change);
 	free(s->conflict);
 	step_free(s->inverse);
@@ -129,6 +131,7 @@ void observed_done(Observed *o)
 	free(o->routes);
 	wg_device_free(o->wg);
 	nft_table_free(o->pin_table);
+	free(o->stale_pin_birthplace);
 	for (int f = 0; f < _DNS_FILE_MAX; f++)
 		free(o->files[f]);
 	strv_free(o->stale_files);

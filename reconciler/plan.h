@@ -69,6 +69,7 @@ typedef enum StepSite {
 	SITE_HOST,       /* the namespace vpnconf runs in */
 	SITE_BIRTHPLACE, /* the namespace the tunnel's UDP socket lives in */
 	SITE_FILES,      /* the file system */
+	SITE_OTHER,      /* the namespace named by netns_name ("init": vpnconf's own) */
 	_STEP_SITE_MAX,
 	_STEP_SITE_INVALID = -EINVAL,
 } StepSite;
@@ -102,6 +103,7 @@ struct Step {
 	char **sysctls; /* NETNS_CREATE: "key=value" pairs set inside */
 	NftTable *table; /* NFT_REPLACE, NETNS_CREATE */
 	char *table_name; /* NFT_DELETE */
+	char *netns_name; /* SITE_OTHER */
 	WgDevice *wg_change; /* TUNNEL_CONFIGURE */
 
 	/* A foreign object holds the name this step needs: the step fails
@@ -163,6 +165,7 @@ typedef struct Observed {
 	NetnsUse in_use; /* teardown only */
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */
+	char *stale_pin_birthplace; /* a former socket namespace still holding a pin table */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent */
 	char **stale_files; /* temporaries of interrupted writes in the runtime directory */
 } Observed;

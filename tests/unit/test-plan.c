@@ -86,7 +86,7 @@ static void observe_converged(const Desired *d, const Namespace *ns, LinkSnapsho
 {
 	char buf[IPPREFIX_STRLEN];
 	_cleanup_free_ char *alias_h = link_alias(ns->name, LINK_ROLE_HOSTLINK);
-	_cleanup_free_ char *alias_t = link_alias(ns->name, LINK_ROLE_TUNNEL);
+	_cleanup_free_ char *alias_t = link_alias_tunnel(ns->name, ns->wg.socket_namespace);
 	LinkInfo *l;
 
 	*o = (Observed){.name = xstrdup(ns->name), .netns_state = NETNS_PRESENT, .owned = true,
@@ -512,4 +512,29 @@ TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
 	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DOWN);
 	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 2);
+}
+
+TEST(tunnel_born_elsewhere_is_recreated_in_its_socket_namespace)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+	LinkInfo *t;
+
+	observe_converged(d, ns, &host, &o);
+	t = (LinkInfo *)link_snapshot_find(&o.links, ns->wg.ifname);
+	free(t->alias);
+	t->alias = link_alias_tunnel(ns->name, "uplink"); /* socketNamespace was "uplink" */
+	o.stale_pin_birthplace = xstrdup("uplink");
+	ASSERT_OK(plan_for(d, &o, &p));
+	/* The old tunnel goes first, then the pinning it leaves behind. */
+	ASSERT_EQ(p.steps[0]->kind, STEP_LINK_DELETE);
+	ASSERT_TRUE(p.steps[0]->irreversible);
+	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_DELETE);
+	ASSERT_EQ(p.steps[1]->site, SITE_OTHER);
+	ASSERT_STREQ(p.steps[1]->netns_name, "uplink");
+	ASSERT_EQ(p.steps[2]->kind, STEP_TUNNEL_CREATE);
+	ASSERT_CONTAINS(p.steps[2]->alias, "@init");
 }

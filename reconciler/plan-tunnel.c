@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The managed tunnel's part of plan_namespace() (step 5b of plan.h): the
+ * WireGuard device (created from its socket namespace directly inside the
+ * confinement namespace, or re-created when that namespace changed), its
+ * configuration as a wg_diff() change set, addresses, state, the allowed
+ * IPs as routes, and the handshake liveness check. Pure, like the rest of
+ * planning.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "nft.h"
+#include "plan-internal.h"
+#include "wg.h"
+
+static void want_routes(const Namespace *ns, IpPrefix **ret, size_t *ret_n)
+{
+	IpPrefix *routes = NULL;
+	size_t n = 0;
+
+	if (ns->wg.managed && ns->wg.allowed_ips_as_routes)
+		FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
+	FOREACH_ARRAY(a, peer->allowed_ips, peer->n_allowed_ips)
+	if (!prefix_in(a, routes, n))
+		*ARRAY_APPEND(routes, n) = *a;
+	*ret = routes;
+	*ret_n = n;
+}
+
+static Step *route_step(const Planner *p, StepKind kind, const IpPrefix *dst, const char *ifname,
+			int oif)
+{
+	char buf[IPPREFIX_STRLEN];
+	Step *s = step_new(kind, SITE_NAMESPACE, p->ns->name, kind == STEP_ROUTE_ADD ? "add" : "delete",
+			   "route %s", prefix_str(dst, buf));
+
+	s->prefix = *dst;
+	s->ifname = ifname ? xstrdup(ifname) : NULL;
+	s->oif = oif;
+	return s;
+}
+
+static void plan_routes(Planner *p, const LinkInfo *tunnel)
+{
+	const Namespace *ns = p->ns;
+	_cleanup_free_ IpPrefix *want = NULL;
+	char buf[IPPREFIX_STRLEN];
+	size_t n_want;
+	Step *s;
+
+	want_routes(ns, &want, &n_want);
+	if (!p->fresh)
+		FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
+		{
+			if (tunnel && r->oif == tunnel->ifindex && prefix_in(&r->dst, want, n_want))
+				continue;
+			s = route_step(p, STEP_ROUTE_DEL, &r->dst, NULL, r->oif);
+			strv_pushf(&s->reasons, "unexpected route %s", prefix_str(&r->dst, buf));
+			if (tunnel && r->oif == tunnel->ifindex)
+				s->inverse = route_step(p, STEP_ROUTE_ADD, &r->dst, tunnel->name, 0);
+			planner_add(p, s);
+		}
+	FOREACH_ARRAY(a, want, n_want)
+	{
+		bool found = false;
+
+		if (tunnel && !p->fresh)
+			FOREACH_ARRAY(r, p->have->routes, p->have->n_routes)
+		if (r->oif == tunnel->ifindex && r->dst.prefixlen == a->prefixlen &&
+		    ipaddr_equal(&r->dst.addr, &a->addr))
+			found = true;
+		if (found)
+			continue;
+		s = route_step(p, STEP_ROUTE_ADD, a, ns->wg.ifname, 0);
+		strv_pushf(&s->reasons, "route %s via %s missing", prefix_str(a, buf), ns->wg.ifname);
+		s->after = xasprintf("dev %s proto vpnconf", ns->wg.ifname);
+		s->inverse = route_step(p, STEP_ROUTE_DEL, a, ns->wg.ifname, 0);
+		planner_add(p, s);
+	}
+}
+
+static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
+{
+	_cleanup_strv_free_ char **diffs = NULL;
+	WgDevice *change = NULL, *undo = NULL;
+	Step *s;
+	int r;
+
+	r = wg_diff(p->in->want_wg, have, &diffs, &change);
+	if (r < 0)
+		return r;
+	*ret = NULL;
+	if (!change)
+		return 0;
+	s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name, "configure",
+		     "wireguard %s", p->ns->wg.ifname);
+	s->ifname = xstrdup(p->ns->wg.ifname);
+	s->wg_change = change;
+	s->reasons = TAKE_PTR(diffs);
+	s->after = xasprintf("%zu peer(s)", p->in->want_wg->n_peers);
+	if (have) {
+		_cleanup_strv_free_ char **ignored = NULL;
+
+		s->before = xasprintf("%zu peer(s)", have->n_peers);
+		r = wg_diff(have, p->in->want_wg, &ignored, &undo);
+		if (r < 0) {
+			step_free(s);
+			return r;
+		}
+		if (undo) {
+			s->inverse = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, p->ns->name,
+					      "configure", "wireguard %s", p->ns->wg.ifname);
+			s->inverse->ifname = xstrdup(p->ns->wg.ifname);
+			s->inverse->wg_change = undo;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+/* drift.handshakeTimeoutSeconds: a peer whose latest handshake is older
+ * than that is stale (its server moved, or the path broke). Setting its
+ * endpoint again makes WireGuard start a new handshake with the next
+ * packet, and a re-resolved hostname endpoint takes effect. A peer that
+ * never completed a handshake is left alone: nothing says how long it has
+ * been trying. */
+static void plan_handshakes(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	uint64_t timeout = (uint64_t)p->in->desired->handshake_timeout_seconds * 1000000;
+	WgDevice *change = NULL;
+	Step *s = NULL;
+
+	if (!timeout || !p->in->now_usec || !p->have->wg)
+		return;
+	FOREACH_ARRAY(h, p->have->wg->peers, p->have->wg->n_peers)
+	{
+		_cleanup_free_ char *key = base64_encode(h->public_key, WG_KEY_LEN);
+		const WgPeer *w = NULL;
+		WgPeer *c;
+
+		if (!h->last_handshake_usec || p->in->now_usec < h->last_handshake_usec + timeout)
+			continue;
+		FOREACH_ARRAY(x, p->in->want_wg->peers, p->in->want_wg->n_peers)
+		if (memcmp(x->public_key, h->public_key, WG_KEY_LEN) == 0)
+			w = x;
+		if (!w || w->endpoint.sa.sa_family == AF_UNSPEC)
+			continue;
+		if (!change) {
+			change = xcalloc(1, sizeof(*change));
+			snprintf(change->ifname, sizeof(change->ifname), "%s", ns->wg.ifname);
+			s = step_new(STEP_TUNNEL_CONFIGURE, SITE_NAMESPACE, ns->name, "refresh",
+				     "wireguard %s", ns->wg.ifname);
+			s->ifname = xstrdup(ns->wg.ifname);
+			s->wg_change = change;
+		}
+		c = wg_device_add_peer(change);
+		memcpy(c->public_key, w->public_key, WG_KEY_LEN);
+		c->endpoint = w->endpoint;
+		c->change = WG_PEER_CHANGE_ENDPOINT | WG_PEER_CHANGE_UPDATE_ONLY;
+		strv_pushf(&s->reasons, "peer %.8s…: latest handshake %" PRIu64
+			   "s ago, more than drift.handshakeTimeoutSeconds (%" PRIu32 ")",
+			   key, (p->in->now_usec - h->last_handshake_usec) / 1000000,
+			   p->in->desired->handshake_timeout_seconds);
+	}
+	if (s)
+		planner_add(p, s);
+}
+
+static int plan_tunnel_create(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	Step *s;
+	int r;
+
+	s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+		     ns->wg.ifname);
+	s->ifname = xstrdup(ns->wg.ifname);
+	s->alias = link_alias_tunnel(ns->name, ns->wg.socket_namespace);
+	s->mtu = ns->wg.mtu;
+	s->after = xasprintf("wireguard, UDP socket in %s", ns->wg.socket_namespace ?: "init");
+	strv_push(&s->reasons, "tunnel absent");
+	s->inverse = step_link_delete(ns->name, SITE_NAMESPACE, ns->wg.ifname, NULL);
+	planner_add(p, s);
+
+	r = tunnel_configure_step(p, NULL, &s);
+	if (r < 0)
+		return r;
+	if (s)
+		planner_add(p, s);
+	FOREACH_ARRAY(a, ns->wg.addresses, ns->wg.n_addresses)
+	{
+		s = addr_step(p, STEP_ADDR_ADD, SITE_NAMESPACE, ns->wg.ifname, a);
+		planner_add(p, s);
+	}
+	s = link_state_step(p, STEP_LINK_UP, SITE_NAMESPACE, ns->wg.ifname);
+	planner_add(p, s);
+	plan_routes(p, NULL);
+	return 0;
+}
+
+/* The pinning table a re-created tunnel leaves in its former socket
+ * namespace. */
+static void plan_stale_pinning(Planner *p)
+{
+	const char *was = p->have->stale_pin_birthplace;
+	_cleanup_free_ char *name = NULL;
+	Step *s;
+
+	if (!was)
+		return;
+	name = nft_pin_table_name(p->ns->name);
+	s = step_new(STEP_NFT_DELETE, SITE_OTHER, p->ns->name, "delete", "nft table inet %s in %s",
+		     name, was);
+	s->table_name = TAKE_PTR(name);
+	s->netns_name = xstrdup(was);
+	strv_pushf(&s->reasons, "endpoint pinning left in %s, the tunnel's former socket namespace",
+		   was);
+	planner_add(p, s);
+}
+
+int plan_tunnel(Planner *p)
+{
+	const Namespace *ns = p->ns;
+	const LinkInfo *t;
+	Step *s;
+	int r;
+
+	if (!ns->wg.managed) {
+		plan_routes(p, NULL);
+		return 0;
+	}
+	if (!p->in->want_wg->has_private_key && ns->wg.generate_private_key_file)
+		strv_pushf(&p->plan->notes, "%s: %s does not exist yet; reconcile generates it",
+			   ns->name, ns->wg.private_key_file);
+	if (!p->have->birthplace_present) {
+		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+			     ns->wg.ifname);
+		planner_conflict(p, s, "socket namespace %s does not exist", ns->wg.socket_namespace);
+		return 0;
+	}
+
+	t = p->fresh ? NULL : link_snapshot_find(&p->have->links, ns->wg.ifname);
+	if (!t)
+		return plan_tunnel_create(p);
+	if (!link_is_ours(t, ns->name, LINK_ROLE_TUNNEL) || !streq(t->kind, "wireguard")) {
+		s = step_new(STEP_TUNNEL_CREATE, SITE_BIRTHPLACE, ns->name, "create", "link %s",
+			     ns->wg.ifname);
+		planner_conflict(p, s,
+			 "interface %s in namespace %s was not created by vpnconf; refusing to "
+			 "touch it",
+			 ns->wg.ifname, ns->name);
+		return 0;
+	}
+
+	/* The kernel keeps a tunnel's UDP socket where the device was born:
+	 * another socket namespace takes a new device. */
+	const char *have_bp = link_alias_birthplace(t), *want_bp = ns->wg.socket_namespace ?: "init";
+	if (!have_bp || !streq(have_bp, want_bp)) {
+		_cleanup_free_ char *why =
+			have_bp ? xasprintf("UDP socket of %s lives in %s, wanted in %s", t->name,
+					    have_bp, want_bp)
+				: xasprintf("UDP socket of %s: namespace not recorded", t->name);
+		s = step_link_delete(ns->name, SITE_NAMESPACE, t->name, why);
+		s->irreversible = true;
+		planner_add(p, s);
+		/* Its pinning goes once it is gone, never before. */
+		plan_stale_pinning(p);
+		return plan_tunnel_create(p);
+	}
+	plan_link_alias(p, SITE_NAMESPACE, t, link_alias_tunnel(ns->name, ns->wg.socket_namespace));
+	r = tunnel_configure_step(p, p->have->wg, &s);
+	if (r < 0)
+		return r;
+	if (s)
+		planner_add(p, s);
+	if (ns->wg.mtu && t->mtu != ns->wg.mtu) {
+		s = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s", t->name);
+		s->ifname = xstrdup(t->name);
+		s->mtu = ns->wg.mtu;
+		s->before = xasprintf("%u", t->mtu);
+		s->after = xasprintf("%u", ns->wg.mtu);
+		strv_pushf(&s->reasons, "mtu of %s is %u, want %u", t->name, t->mtu, ns->wg.mtu);
+		s->inverse = step_new(STEP_LINK_MTU, SITE_NAMESPACE, ns->name, "set", "mtu of %s",
+				      t->name);
+		s->inverse->ifname = xstrdup(t->name);
+		s->inverse->mtu = t->mtu;
+		planner_add(p, s);
+	}
+	plan_link_addrs(p, SITE_NAMESPACE, t, ns->wg.addresses, ns->wg.n_addresses);
+	plan_link_up(p, SITE_NAMESPACE, t);
+	plan_routes(p, t);
+	plan_handshakes(p);
+	return 0;
+}

@@ -255,13 +255,13 @@ int plan_tunnel(Planner *p)
 	}
 
 	/* The kernel keeps a tunnel's UDP socket where the device was born:
-	 * another socket namespace takes a new device. */
+	 * another socket namespace takes a new device. A tunnel without its
+	 * label (its creator stopped right after creating it) was created for
+	 * the socket namespace desired then, taken to be the current one. */
 	const char *have_bp = link_alias_birthplace(t), *want_bp = ns->wg.socket_namespace ?: "init";
-	if (!have_bp || !streq(have_bp, want_bp)) {
-		_cleanup_free_ char *why =
-			have_bp ? xasprintf("UDP socket of %s lives in %s, wanted in %s", t->name,
-					    have_bp, want_bp)
-				: xasprintf("UDP socket of %s: namespace not recorded", t->name);
+	if (have_bp && !streq(have_bp, want_bp)) {
+		_cleanup_free_ char *why = xasprintf("UDP socket of %s lives in %s, wanted in %s",
+						     t->name, have_bp, want_bp);
 		s = step_link_delete(ns->name, SITE_NAMESPACE, t->name, why);
 		s->irreversible = true;
 		planner_add(p, s);

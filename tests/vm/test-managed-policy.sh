@@ -87,8 +87,8 @@ log "allow-list of ports and CIDRs"
 hs=$(fx_handshake "$FX_NS")
 fx_edit '.namespaces[$ns].egress += { allowedTcpPorts: [443], allowedCidrs: ["192.0.2.0/24"] }'
 fx_run 2 vc plan --json
-jq -e '[.namespaces[0].steps[].kind] == ["nft-replace"]' "$FX_OUT" >/dev/null ||
-  fail "an egress change plans more than the policy table: $(<"$FX_OUT")"
+jq -e '[.namespaces[0].steps[].kind] == ["nft-replace", "conntrack-flush"]' "$FX_OUT" >/dev/null ||
+  fail "an egress change plans more than the policy table and the conntrack flush: $(<"$FX_OUT")"
 fx_run 0 vc reconcile
 can "$FX_NS" tcp 192.0.2.10 443 || fail "192.0.2.10:443 (allowed) is not reachable"
 cannot "$FX_NS" tcp 192.0.2.10 80 tcp 10.64.9.9 443 tcp 198.51.100.20 443

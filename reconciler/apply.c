@@ -96,17 +96,13 @@ static int hostlink_create(ApplyContext *c, Netns *ns, const Step *s)
 	r = link_veth_create(c->self, s->ifname, ns, s->peer_ifname);
 	if (r < 0)
 		return r;
-	r = link_set_alias(c->self, s->ifname, s->alias);
-	if (r >= 0)
-		r = link_set_alias(ns, s->peer_ifname, s->alias);
-	if (r >= 0)
-		r = addr_add(c->self, s->ifname, &s->prefix);
+	r = addr_add(c->self, s->ifname, &s->prefix);
 	if (r >= 0)
 		r = addr_add(ns, s->peer_ifname, &s->peer_prefix);
 	if (r >= 0)
-		r = link_set_up(ns, s->peer_ifname, true);
+		r = link_label_up(ns, s->peer_ifname, s->alias);
 	if (r >= 0)
-		r = link_set_up(c->self, s->ifname, true);
+		r = link_label_up(c->self, s->ifname, s->alias);
 	if (r < 0)
 		/* Deleting one end removes both. */
 		(void)link_delete(ns, s->peer_ifname);
@@ -368,20 +364,64 @@ static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int6
 	return 0;
 }
 
+/* The whole plan goes to the journal, pending, in one commit before its
+ * first step runs: one write instead of one per step, and every step is
+ * still recorded before the kernel sees it. */
+static int journal_plan(ApplyContext *c, const Plan *p, int64_t *ids)
+{
+	_cleanup_free_ StepRecord *recs = NULL;
+	char **inverses = NULL;
+	int r;
+
+	if (!c->journal || p->n == 0)
+		return 0;
+	recs = xcalloc(p->n, sizeof(StepRecord));
+	inverses = xcalloc(p->n + 1, sizeof(char *));
+	for (size_t i = 0; i < p->n; i++) {
+		const Step *s = p->steps[i];
+
+		inverses[i] = s->inverse ? step_describe(s->inverse) : NULL;
+		recs[i] = (StepRecord){.namespace = s->namespace,
+				       .object = s->object,
+				       .action = s->action,
+				       .before = s->before,
+				       .after = s->after,
+				       .inverse = inverses[i]};
+	}
+	r = journal_steps_begin(c->journal, c->txn_id, recs, p->n, ids);
+	for (size_t i = 0; i < p->n; i++)
+		free(inverses[i]);
+	free(inverses);
+	return r;
+}
+
 int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *ret)
 {
 	_cleanup_free_ int64_t *ids = xcalloc(p->n ?: 1, sizeof(int64_t));
 	ApplyResult res = {.outcome = APPLY_DONE};
 	int r;
 
+	r = journal_plan(c, p, ids);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < p->n; i++) {
 		_cleanup_free_ char *message = NULL;
+		const Step *s = p->steps[i];
+		uint64_t started = now_usec_realtime();
 		int k;
 
-		r = run_one(c, p->steps[i], false, &ids[i], &k, &message);
-		if (r < 0) {
-			apply_result_done(&res);
-			return r;
+		if (c->hooks && c->hooks->step_started)
+			c->hooks->step_started(s, false, c->userdata);
+		k = step_execute(c, s, &message);
+		if (c->hooks && c->hooks->step_finished)
+			c->hooks->step_finished(s, false, k, message, c->userdata);
+		if (c->journal) {
+			r = journal_step_done(c->journal, ids[i], k < 0 ? STEP_FAILED : STEP_DONE,
+					      message, started);
+			if (r < 0) {
+				apply_result_done(&res);
+				return r;
+			}
 		}
 		if (k >= 0) {
 			res.applied++;
@@ -398,6 +438,13 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 		if (r < 0) {
 			apply_result_done(&res);
 			return r;
+		}
+		if (c->journal) {
+			r = journal_steps_skip_pending(c->journal, c->txn_id);
+			if (r < 0) {
+				apply_result_done(&res);
+				return r;
+			}
 		}
 		break;
 	}

@@ -174,21 +174,36 @@ static int link_new_change(const char *ifname, struct rtnl_link **ret)
 	return 0;
 }
 
-/* Applies changes to the link called ifname in n with one RTM_NEWLINK. */
-static int link_change(Netns *n, const char *ifname, struct rtnl_link *changes)
+/* Changes the link called ifname in n with one RTM_NEWLINK addressed by
+ * name (ifi_index 0: the kernel looks it up by IFLA_IFNAME), with no
+ * GETLINK round trip first. up < 0, alias NULL, mtu 0: leave as is. */
+static int link_set(Netns *n, const char *ifname, int up, const char *alias, unsigned mtu)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *orig = NULL;
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_sock *sk;
 	int r;
 
 	r = netns_rtnl(n, &sk);
 	if (r < 0)
 		return r;
-	r = rtnl_link_get_kernel(sk, 0, ifname, &orig);
+	if (up >= 0) {
+		ifi.ifi_change = IFF_UP;
+		ifi.ifi_flags = up ? IFF_UP : 0;
+	}
+	m = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!m)
+		return -ENOMEM;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, ifname) < 0 ||
+	    (alias && nla_put_string(m, IFLA_IFALIAS, alias) < 0) ||
+	    (mtu && nla_put_u32(m, IFLA_MTU, mtu) < 0))
+		return -EMSGSIZE;
+	r = nl_send_auto(sk, m);
 	if (r < 0)
-		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
-	r = rtnl_link_change(sk, orig, changes, 0);
-	return nlerr_to_errno(r);
+		return nlerr_to_errno(r);
+	r = nlerr_to_errno(nl_wait_for_ack(sk));
+	return r == -ENOENT ? -ENODEV : r;
 }
 
 int link_ifindex(Netns *n, const char *ifname)
@@ -289,39 +304,20 @@ int link_delete(Netns *n, const char *ifname)
 
 int link_set_up(Netns *n, const char *ifname, bool up)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
-	int r;
-
-	r = link_new_change(ifname, &c);
-	if (r < 0)
-		return r;
-	if (up)
-		rtnl_link_set_flags(c, IFF_UP);
-	else
-		rtnl_link_unset_flags(c, IFF_UP);
-	return link_change(n, ifname, c);
+	return link_set(n, ifname, up, NULL, 0);
 }
 
 int link_set_mtu(Netns *n, const char *ifname, unsigned mtu)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
-	int r;
-
-	r = link_new_change(ifname, &c);
-	if (r < 0)
-		return r;
-	rtnl_link_set_mtu(c, mtu);
-	return link_change(n, ifname, c);
+	return link_set(n, ifname, -1, NULL, mtu);
 }
 
 int link_set_alias(Netns *n, const char *ifname, const char *alias)
 {
-	_cleanup_(rtnl_link_putp) struct rtnl_link *c = NULL;
-	int r;
+	return link_set(n, ifname, -1, alias, 0);
+}
 
-	r = link_new_change(ifname, &c);
-	if (r < 0)
-		return r;
-	rtnl_link_set_ifalias(c, alias);
-	return link_change(n, ifname, c);
+int link_label_up(Netns *n, const char *ifname, const char *alias)
+{
+	return link_set(n, ifname, true, alias, 0);
 }

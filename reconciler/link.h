@@ -82,5 +82,7 @@ int link_delete(Netns *n, const char *ifname);
 int link_set_up(Netns *n, const char *ifname, bool up);
 int link_set_mtu(Netns *n, const char *ifname, unsigned mtu);
 int link_set_alias(Netns *n, const char *ifname, const char *alias);
+/* Both at once: one message. */
+int link_label_up(Netns *n, const char *ifname, const char *alias);
 /* ifindex of ifname in n (one request); -ENODEV when absent. */
 int link_ifindex(Netns *n, const char *ifname);

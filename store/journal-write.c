@@ -195,7 +195,59 @@ int journal_step_begin(Journal *j, const char *txn_id, const StepRecord *s, int6
 	return 0;
 }
 
+int journal_steps_begin(Journal *j, const char *txn_id, const StepRecord *steps, size_t n,
+			int64_t *ret_ids)
+{
+	int r, rc;
+
+	assert(j);
+	assert(ret_ids || n == 0);
+
+	rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return journal_errno(j->db, rc);
+	for (size_t i = 0; i < n; i++) {
+		r = journal_step_begin(j, txn_id, &steps[i], &ret_ids[i]);
+		if (r < 0) {
+			(void)sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+	}
+	rc = sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		(void)sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		return journal_errno(j->db, rc);
+	}
+	return 0;
+}
+
+int journal_steps_skip_pending(Journal *j, const char *txn_id)
+{
+	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	assert(j);
+	assert(txn_id);
+
+	r = journal_stmt(j, JOURNAL_STMT_STEP_SKIP,
+			 "UPDATE step SET status = ?2 WHERE txn_id = ?1 AND status = ?3", &st);
+	if (r < 0)
+		return r;
+	rc = journal_bind_text(st, 1, txn_id)
+		?: journal_bind_text(st, 2, step_status_to_string(STEP_SKIPPED))
+		?: journal_bind_text(st, 3, step_status_to_string(STEP_PENDING));
+	if (rc != SQLITE_OK)
+		return journal_errno(j->db, rc);
+	return journal_run(j, st);
+}
+
 int journal_step_finish(Journal *j, int64_t step_id, StepStatus status, const char *error)
+{
+	return journal_step_done(j, step_id, status, error, 0);
+}
+
+int journal_step_done(Journal *j, int64_t step_id, StepStatus status, const char *error,
+		      uint64_t started_usec)
 {
 	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -205,15 +257,17 @@ int journal_step_finish(Journal *j, int64_t step_id, StepStatus status, const ch
 	if (status <= STEP_PENDING || status >= _STEP_STATUS_MAX)
 		return -EINVAL;
 
+	/* started_usec 0 keeps the time the record was written. */
 	r = journal_stmt(j, JOURNAL_STMT_STEP_FINISH,
-			 "UPDATE step SET status = ?2, error = ?3, finished_usec = ?4 "
-			 "WHERE id = ?1",
+			 "UPDATE step SET status = ?2, error = ?3, finished_usec = ?4, "
+			 "started_usec = coalesce(nullif(?5, 0), started_usec) WHERE id = ?1",
 			 &st);
 	if (r < 0)
 		return r;
 	rc = sqlite3_bind_int64(st, 1, step_id)
 		?: journal_bind_text(st, 2, step_status_to_string(status))
-		?: journal_bind_text(st, 3, error) ?: journal_bind_usec(st, 4, now_usec_realtime());
+		?: journal_bind_text(st, 3, error) ?: journal_bind_usec(st, 4, now_usec_realtime())
+		?: sqlite3_bind_int64(st, 5, (sqlite3_int64)started_usec);
 	if (rc != SQLITE_OK)
 		return journal_errno(j->db, rc);
 	r = journal_run(j, st);

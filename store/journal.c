@@ -31,7 +31,7 @@ static const char *const txn_outcome_table[_TXN_OUTCOME_MAX] = {
 static const char *const step_status_table[_STEP_STATUS_MAX] = {
 	[STEP_PENDING] = "pending", [STEP_DONE] = "done",
 	[STEP_FAILED] = "failed",   [STEP_UNDONE] = "undone",
-	[STEP_UNDO_FAILED] = "undo-failed",
+	[STEP_UNDO_FAILED] = "undo-failed", [STEP_SKIPPED] = "skipped",
 };
 
 const char *txn_outcome_to_string(TxnOutcome o)

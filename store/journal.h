@@ -50,6 +50,7 @@ typedef enum StepStatus {
 	STEP_FAILED,          /* the kernel refused it */
 	STEP_UNDONE,          /* its inverse ran during a rollback */
 	STEP_UNDO_FAILED,     /* its inverse failed too */
+	STEP_SKIPPED,         /* journaled with its plan, never run: an earlier step failed */
 	_STEP_STATUS_MAX,
 	_STEP_STATUS_INVALID = -EINVAL,
 } StepStatus;
@@ -134,6 +135,15 @@ int journal_record_rejected(Journal *j, const char *trigger, const char *command
  * touched; finish updates its status after the kernel answered. */
 int journal_step_begin(Journal *j, const char *txn_id, const StepRecord *s, int64_t *ret_step_id);
 int journal_step_finish(Journal *j, int64_t step_id, StepStatus status, const char *error);
+/* A whole plan at once: n pending records in one commit, before any of
+ * them runs (ids in ret_ids). Each is then finished with
+ * journal_step_done(), which also records when it started running. */
+int journal_steps_begin(Journal *j, const char *txn_id, const StepRecord *steps, size_t n,
+			int64_t *ret_ids);
+int journal_step_done(Journal *j, int64_t step_id, StepStatus status, const char *error,
+		      uint64_t started_usec);
+/* Marks the steps of txn_id still pending as skipped (after a failure). */
+int journal_steps_skip_pending(Journal *j, const char *txn_id);
 
 int journal_record_drift(Journal *j, const char *txn_id, const char *namespace, const char *object,
 			 const char *description, const char *action);

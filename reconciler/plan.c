@@ -188,14 +188,12 @@ static bool link_is_removable(const LinkInfo *l, const char *ns_name)
 	return link_is_ours(l, ns_name, NULL);
 }
 
-int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed *have,
-		  Plan *ret)
+int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 {
 	Plan p = {};
 	const char *name = have->name;
 	Step *s;
 
-	(void)netns_dir;
 	if (have->netns_state == NETNS_PRESENT && !have->owned) {
 		strv_pushf(&p.notes,
 			   "namespace %s exists but was not created by vpnconf: left untouched",

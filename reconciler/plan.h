@@ -185,8 +185,7 @@ typedef struct PlanInput {
 /* Plans the convergence of one namespace. Pure. */
 int plan_namespace(const PlanInput *in, const Observed *have, Plan *ret);
 /* Plans the fail-closed teardown of an owned namespace. Pure. */
-int plan_teardown(const char *runtime_dir, const char *netns_dir, const Observed *have,
-		  Plan *ret);
+int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret);
 
 /* <runtime_dir>/<name>/netns-id */
 char *netns_marker_path(const char *runtime_dir, const char *ns_name);

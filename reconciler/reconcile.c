@@ -302,7 +302,7 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 				       : r == NETNS_USERS_UNKNOWN ? NETNS_USE_UNKNOWN
 								   : NETNS_USE_NONE;
 		}
-		return plan_teardown(d->runtime_dir, d->netns_dir, have, ret_plan);
+		return plan_teardown(d->runtime_dir, have, ret_plan);
 	}
 
 	if (ns->wg.managed && *ret_bp) {

@@ -412,7 +412,7 @@ TEST(teardown_in_use_deletes_interfaces_first)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.in_use = NETNS_USE_SOME;
-	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	for (size_t i = 0; i < p.n; i++)
 		if (p.steps[i]->kind == STEP_LINK_DELETE)
 			last_link = (int)i;
@@ -438,7 +438,7 @@ TEST(teardown_unused_leaves_interfaces_to_the_kernel)
 	_cleanup_(plan_done) Plan p = {};
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
-	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
 	ASSERT_EQ(index_of(&p, STEP_NFT_REPLACE), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) >= 0);
@@ -454,7 +454,7 @@ TEST(teardown_of_a_foreign_namespace_does_nothing)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.owned = false;
-	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	ASSERT_EQ(p.n, 0);
 	ASSERT_TRUE(p.notes && strstr(p.notes[0], "left untouched"));
 }
@@ -506,7 +506,7 @@ TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.in_use = NETNS_USE_UNKNOWN;
-	ASSERT_OK(plan_teardown(d->runtime_dir, d->netns_dir, &o, &p));
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DOWN);
 	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DOWN);

@@ -2,9 +2,9 @@
 /*
  * Tests of the state journal: schema migrations from every shipped
  * version, file modes, round trips of every record type, prefix lookups,
- * a second process reading and writing the same database, read-only
- * opens, awkward strings, and the cost of a no-op reconcile (printed, not
- * asserted). Every test works in its own temporary directory.
+ * read-only opens and awkward strings (test-journal-process.c has the
+ * tests with several processes). Every test works in its own temporary
+ * directory.
  */
 #include "test-journal.h"
 

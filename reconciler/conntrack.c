@@ -4,9 +4,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "conntrack.h"
+#include "nft-internal.h"
 
 size_t conntrack_build_flush(void *buf, size_t size, uint32_t seq)
 {
@@ -29,29 +29,17 @@ size_t conntrack_build_flush(void *buf, size_t size, uint32_t seq)
 
 int conntrack_flush(Netns *n)
 {
-	_cleanup_close_ int fd = -EBADF;
-	char buf[8192];
-	uint32_t seq = (uint32_t)time(NULL);
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	size_t len = conntrack_build_flush(buf, sizeof(buf), seq);
-	ssize_t k;
+	/* ctnetlink is a netfilter subsystem: the namespace's nftables socket
+	 * carries the request, no socket of its own. */
+	uint8_t buf[64] __attribute__((aligned(NLMSG_ALIGNTO)));
+	NftSocket *nft;
 	int r;
 
-	fd = netns_socket(n, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
-	if (fd < 0)
-		return fd;
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return negative_errno();
-	for (;;) {
-		k = recv(fd, buf, sizeof(buf), 0);
-		if (k < 0)
-			return errno == EINTR ? 0 : negative_errno();
-		r = mnl_cb_run(buf, (size_t)k, seq, 0, NULL, NULL);
-		if (r == MNL_CB_STOP)
-			return 0;
-		if (r < 0) {
-			r = negative_errno();
-			return r == -EOPNOTSUPP || r == -EPROTONOSUPPORT ? 0 : r;
-		}
-	}
+	r = netns_nft(n, &nft);
+	if (r < 0)
+		return r;
+	if (conntrack_build_flush(buf, sizeof(buf), 0) == 0)
+		return -ENOBUFS;
+	r = nft_socket_request(nft, (struct nlmsghdr *)buf, NULL, NULL, NULL);
+	return r == -EOPNOTSUPP || r == -EPROTONOSUPPORT ? 0 : r;
 }

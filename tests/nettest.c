@@ -21,6 +21,7 @@
  * Exit status 2 for usage or setup errors (bind failures and the like).
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,9 +41,16 @@ typedef union {
 	struct sockaddr_in6 in6;
 } Addr;
 
-static int parse_addr(const char *host, const char *port, Addr *a, socklen_t *len)
+static int parse_addr(const char *host_arg, const char *port, Addr *a, socklen_t *len)
 {
+	char host[128], *zone;
 	int p = atoi(port);
+
+	/* "fe80::1%eth0": a link-local address with its interface. */
+	snprintf(host, sizeof(host), "%s", host_arg);
+	zone = strchr(host, '%');
+	if (zone)
+		*zone++ = 0;
 
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, host, &a->in.sin_addr) == 1) {
@@ -54,6 +62,7 @@ static int parse_addr(const char *host, const char *port, Addr *a, socklen_t *le
 	if (inet_pton(AF_INET6, host, &a->in6.sin6_addr) == 1) {
 		a->in6.sin6_family = AF_INET6;
 		a->in6.sin6_port = htons((uint16_t)p);
+		a->in6.sin6_scope_id = zone ? if_nametoindex(zone) : 0;
 		*len = sizeof(a->in6);
 		return 0;
 	}

@@ -101,16 +101,16 @@ static int observe_inside(Netns *n, const char *name, const Namespace *ns, Obser
 	r = link_snapshot(n, &o->links);
 	if (r < 0)
 		return r;
-	r = sysctl_read_int(n, "net/ipv6/conf/all/disable_ipv6", &o->disable_ipv6_all);
-	if (r == -ENOENT)
-		o->disable_ipv6_all = -1;
-	else if (r < 0)
+	static const char *const keys[] = {
+		"net/ipv6/conf/all/disable_ipv6",
+		"net/ipv6/conf/default/disable_ipv6",
+	};
+	int v[2];
+	r = sysctl_read_ints(n, keys, 2, v);
+	if (r < 0)
 		return r;
-	r = sysctl_read_int(n, "net/ipv6/conf/default/disable_ipv6", &o->disable_ipv6_default);
-	if (r == -ENOENT)
-		o->disable_ipv6_default = -1;
-	else if (r < 0)
-		return r;
+	o->disable_ipv6_all = v[0];
+	o->disable_ipv6_default = v[1];
 
 	r = netns_nft(n, &nft);
 	if (r < 0)

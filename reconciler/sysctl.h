@@ -9,9 +9,8 @@
 #include "netns.h"
 
 /* key is a /proc/sys relative path, e.g. "net/ipv6/conf/all/disable_ipv6".
- * The value is returned without its trailing newline. -ENOENT when the key
- * does not exist there (e.g. IPv6 compiled out). */
-int sysctl_read(const Netns *n, const char *key, char **ret);
+ * -ENOENT when the key does not exist there (e.g. IPv6 compiled out). */
 int sysctl_write(const Netns *n, const char *key, const char *value);
-/* Reads an integer sysctl; -EINVAL when the value is not a number. */
-int sysctl_read_int(const Netns *n, const char *key, int *ret);
+/* Reads n integer sysctls entering the namespace once; a key that does
+ * not exist there reads as -1; -EINVAL when a value is not a number. */
+int sysctl_read_ints(const Netns *ns, const char *const *keys, size_t n, int *ret);

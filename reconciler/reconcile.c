@@ -425,17 +425,23 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 		if (r < 0)
 			return r;
 	}
+	/* Hostname endpoints were resolved in the socket namespace, by its
+	 * resolver: outside the strict-DNS guarantee, and journaled as such. */
 	STRV_FOREACH(line, run->report->resolved)
 	if (startswith(*line, rep->name) && (*line)[strlen(rep->name)] == ':') {
+		_cleanup_free_ char *after = xasprintf("%s, outside the strict-DNS guarantee",
+						       *line + strlen(rep->name) + 2);
 		StepRecord rec = {.namespace = rep->name,
-				  .object = "endpoint",
+				  .object = "hostname endpoint",
 				  .action = "resolve",
-				  .after = *line + strlen(rep->name) + 2};
+				  .after = after};
 		int64_t id;
-		if (journal_step_begin(run->journal, rep->txn_id, &rec, &id) >= 0)
-			(void)journal_step_finish(run->journal, id, STEP_DONE,
-						  "hostname resolved outside the strict-DNS "
-						  "guarantee");
+
+		r = journal_step_begin(run->journal, rep->txn_id, &rec, &id);
+		if (r >= 0)
+			r = journal_step_finish(run->journal, id, STEP_DONE, NULL);
+		if (r < 0)
+			return r;
 	}
 
 	ApplyContext ac = {

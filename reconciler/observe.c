@@ -153,11 +153,20 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 				      Observed *o)
 {
 	_cleanup_free_ char *pin_name = nft_pin_table_name(name);
+	const char *place = ns ? ns->wg.socket_namespace : NULL;
 	Birthplace *b;
 	NftSocket *nft;
 	int r;
 
-	r = observe_birthplace(c, ns ? ns->wg.socket_namespace : NULL, &b);
+	/* A namespace no longer desired: its tunnel's label says where the
+	 * tunnel's socket, and so its pinning table, lives. */
+	if (!ns)
+		FOREACH_ARRAY(l, o->links.links, o->links.n)
+	if (link_is_ours(l, name, LINK_ROLE_TUNNEL) && link_alias_birthplace(l) &&
+	    !streq(link_alias_birthplace(l), "init"))
+		place = link_alias_birthplace(l);
+
+	r = observe_birthplace(c, place, &b);
 	if (r == -ENOENT) {
 		o->birthplace_present = false;
 		return 0;
@@ -172,6 +181,8 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 	r = nft_table_observe(nft, pin_name, &o->pin_table);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	if (o->pin_table && !ns && place)
+		o->pin_netns = xstrdup(place);
 	return 0;
 }
 

@@ -132,6 +132,7 @@ void observed_done(Observed *o)
 	wg_device_free(o->wg);
 	nft_table_free(o->pin_table);
 	free(o->stale_pin_birthplace);
+	free(o->pin_netns);
 	for (int f = 0; f < _DNS_FILE_MAX; f++)
 		free(o->files[f]);
 	strv_free(o->stale_files);
@@ -247,8 +248,9 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 						 "host link without its namespace"));
 
 	if (have->pin_table) {
-		s = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, name, "delete", "nft table inet %s",
-			     nft_table_name(have->pin_table));
+		s = step_new(STEP_NFT_DELETE, have->pin_netns ? SITE_OTHER : SITE_BIRTHPLACE, name,
+			     "delete", "nft table inet %s", nft_table_name(have->pin_table));
+		s->netns_name = have->pin_netns ? xstrdup(have->pin_netns) : NULL;
 		s->table_name = xstrdup(nft_table_name(have->pin_table));
 		s->before = nft_table_summary(have->pin_table);
 		plan_append(&p, s);

@@ -165,6 +165,8 @@ typedef struct Observed {
 	NetnsUse in_use; /* teardown only */
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */
+	char *pin_netns; /* where pin_table is when that is not the desired birthplace
+			  * (a namespace no longer desired), else NULL */
 	char *stale_pin_birthplace; /* a former socket namespace still holding a pin table */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent */
 	char **stale_files; /* temporaries of interrupted writes in the runtime directory */

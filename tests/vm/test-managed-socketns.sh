@@ -97,3 +97,13 @@ if in_ns uplink nft list table inet "$pin_table" >/dev/null 2>&1; then
   fail "the pin table outlived down"
 fi
 matches 'state UP' ip -n uplink -o link show up0 || fail "down touched uplink's own link"
+
+log "a namespace removed from the desired state takes its pinning along"
+fx_run 0 vc reconcile
+in_ns uplink nft list table inet "$pin_table" >/dev/null || fail "no pin table after reconcile"
+fx_edit 'del(.namespaces[$ns])'
+fx_run 0 vc reconcile
+matches 'torn-down' cat "$FX_OUT" || fail "the namespace was not torn down: $(<"$FX_OUT")"
+if in_ns uplink nft list table inet "$pin_table" >/dev/null 2>&1; then
+  fail "the pin table of a namespace no longer desired is left in uplink"
+fi

@@ -101,10 +101,10 @@ static json_t *report_json(const ReconcileReport *r)
 static void on_step_finished(const Step *s, bool undo, int r, const char *message, void *u)
 {
 	if (r < 0)
-		log_error("%s: %s%s %s: FAILED: %s", s->namespace, undo ? "undo " : "", s->action,
+		log_error("%s: %s%s %s: FAILED: %s", s->namespace, undo ? "rollback: " : "", s->action,
 			  s->object, message);
 	else
-		log_info("%s: %s%s %s", s->namespace, undo ? "undo " : "", s->action, s->object);
+		log_info("%s: %s%s %s", s->namespace, undo ? "rollback: " : "", s->action, s->object);
 }
 
 static void on_drift(const char *ns, char *const *differences, const char *action, void *u)

@@ -253,7 +253,7 @@ int step_execute(ApplyContext *c, const Step *s, char **ret_message)
 
 static int journal_begin(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id)
 {
-	_cleanup_free_ char *action = undo ? xasprintf("undo %s", s->action) : NULL;
+	_cleanup_free_ char *action = undo ? xasprintf("rollback: %s", s->action) : NULL;
 	_cleanup_free_ char *inverse = s->inverse ? step_describe(s->inverse) : NULL;
 	StepRecord rec = {
 		.namespace = s->namespace,

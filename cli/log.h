@@ -12,17 +12,8 @@
 #include <stdbool.h>
 #include <syslog.h>
 
+#include "message-ids.h"
 #include "util.h"
-
-/* MESSAGE_IDs, stable: operators match them in journalctl and alerting. */
-#define VPNCONF_MESSAGE_APPLIED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a01"
-#define VPNCONF_MESSAGE_DRIFT "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a02"
-#define VPNCONF_MESSAGE_ROLLED_BACK "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a03"
-#define VPNCONF_MESSAGE_LOCKDOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a04"
-#define VPNCONF_MESSAGE_REJECTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a05"
-#define VPNCONF_MESSAGE_INTERRUPTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a06"
-#define VPNCONF_MESSAGE_FAILED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a07"
-#define VPNCONF_MESSAGE_TORN_DOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a08"
 
 /* Parsed command-line state that shapes logging (globals allowed here). */
 extern bool arg_quiet;

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -173,6 +174,16 @@ void erase_and_free(void *p, size_t n)
 		return;
 	explicit_bzero(p, n);
 	free(p);
+}
+
+int secrets_protect_process(void)
+{
+	/* A non-dumpable process writes no core file (whatever
+	 * kernel.core_pattern and fs.suid_dumpable say: 0 is "disable", not
+	 * "suidsafe") and cannot be ptrace-attached by other users. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return negative_errno();
+	return 0;
 }
 
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size)

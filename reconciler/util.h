@@ -175,6 +175,12 @@ void strv_sort(char **l);
 
 /* Secrets: wiped before they are freed. */
 void erase_and_free(void *p, size_t n);
+/* Keeps secrets out of core dumps: makes the process non-dumpable
+ * (PR_SET_DUMPABLE 0), for good. Called by everything that reads key
+ * material (key files, the kernel's WireGuard configuration) before the
+ * first key byte is in memory: copies of keys end up in freed heap and
+ * netlink buffers, so it is never turned back on. */
+int secrets_protect_process(void);
 
 /* Whole-file read, at most max_size bytes (-EFBIG beyond). The buffer is
  * NUL-terminated; *ret_size excludes the terminator. */

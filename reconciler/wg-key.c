@@ -88,6 +88,9 @@ int wg_key_read_file(const char *path, bool require_private, uint8_t ret[static 
 	size_t n;
 	int r;
 
+	r = secrets_protect_process();
+	if (r < 0)
+		return r;
 	/* O_NONBLOCK: a FIFO planted at the path must not hang the
 	 * reconciler (it is refused below). */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -216,6 +219,9 @@ int wg_key_generate_file(const char *path)
 
 	if (isempty(path))
 		return -EINVAL;
+	r = secrets_protect_process();
+	if (r < 0)
+		return r;
 	if (lstat(path, &st) == 0)
 		return 0;
 	if (errno != ENOENT)

@@ -231,6 +231,10 @@ int wg_socket_open_fd(int fd, WgSocket **ret)
 	_cleanup_(wg_socket_freep) WgSocket *s = NULL;
 	int r;
 
+	/* The kernel's answers carry the private and preshared keys. */
+	r = secrets_protect_process();
+	if (r < 0)
+		return r;
 	r = socket_prepare(fd);
 	if (r < 0)
 		return r;

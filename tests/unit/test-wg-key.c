@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -144,6 +146,87 @@ TEST(read_mode_and_type)
 	ASSERT_OK(symlink(p644, link));
 	ASSERT_ERR(wg_key_read_file(link, true, k), EPERM);
 	ASSERT_OK(wg_key_read_file(link, false, k));
+}
+
+TEST(key_file_fifo_does_not_hang)
+{
+	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_free_ char *fifo = xasprintf("%s/key", dir);
+	uint8_t k[WG_KEY_LEN];
+	uint64_t t0 = now_usec_monotonic();
+
+	ASSERT_OK(mkfifo(fifo, 0600));
+	ASSERT_ERR(wg_key_read_file(fifo, false, k), EINVAL);
+	ASSERT_TRUE(now_usec_monotonic() - t0 < 5000000);
+}
+
+/* In a child: reads a key (the code path every key takes), then aborts
+ * with core dumps enabled and kernel.core_pattern as it is. Returns the
+ * child's wait status; *ret_dumpable is PR_GET_DUMPABLE after reading. */
+static int abort_holding_key(const char *dir, const char *key_path, int *ret_dumpable)
+{
+	int pipefd[2], status, dumpable = -1;
+	pid_t pid;
+
+	if (pipe(pipefd) < 0)
+		abort();
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+		uint8_t k[WG_KEY_LEN];
+		int d;
+
+		if (chdir(dir) < 0 || setrlimit(RLIMIT_CORE, &rl) < 0 ||
+		    wg_key_read_file(key_path, true, k) < 0)
+			_exit(3);
+		d = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+		if (write(pipefd[1], &d, sizeof(d)) != sizeof(d))
+			_exit(4);
+		abort(); /* k still holds the key */
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &dumpable, sizeof(dumpable)) != sizeof(dumpable))
+		dumpable = -1;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		abort();
+	*ret_dumpable = dumpable;
+	return status;
+}
+
+TEST(key_not_in_core_dump)
+{
+	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_free_ char *p = write_file(dir, "private.key", GOOD_KEY "\n", 0600);
+	int status, dumpable;
+
+	status = abort_holding_key(dir, p, &dumpable);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(WTERMSIG(status), SIGABRT);
+	/* Holding a key, the process is not dumpable: no core was written
+	 * (the kernel reports one in the wait status when it wrote it) and
+	 * nothing but the key file is in the directory. */
+	ASSERT_EQ(dumpable, 0);
+	ASSERT_FALSE(WCOREDUMP(status));
+	ASSERT_EQ(count_entries(dir), 1);
+}
+
+TEST(key_generation_not_dumpable)
+{
+	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_free_ char *p = xasprintf("%s/private.key", dir);
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0)
+		_exit(wg_key_generate_file(p) == 1 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0
+											     : 1);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
 }
 
 static bool key_is_clamped(const uint8_t k[static WG_KEY_LEN])

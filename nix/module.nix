@@ -178,6 +178,10 @@ let
       RemainAfterExit = true;
       ExecStart = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "boot" ]);
       ExecReload = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "activation" ]);
+      # A oneshot unit has no start timeout by default: a reconcile that
+      # hangs would hang the boot or the activation, and hold the lock
+      # that every later run waits for. The timeout covers ExecReload= too.
+      TimeoutStartSec = cfg.reconcileTimeout;
       # One line per namespace, each allowed to fail, so that every
       # namespace is torn down even if one teardown fails.
       ExecStop = map (name: "-" + vpnconf [ "down" name ]) (attrNames cfg.namespaces);
@@ -194,8 +198,11 @@ let
     serviceConfig = hardening // {
       Type = "oneshot";
       ExecStart = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "timer" ]);
-      # 4: another reconcile held the lock; the next run catches up.
-      SuccessExitStatus = [ 4 ];
+      TimeoutStartSec = cfg.reconcileTimeout;
+      # Exit status 4 (another reconcile held the lock for longer than
+      # --lock-timeout) is a failure like any other: the drift check did
+      # not run, and a reconcile that never releases the lock must show up
+      # as a failing unit on every tick, not as a string of successes.
     };
   };
 
@@ -262,6 +269,18 @@ in
         default = "/run/netns";
         description = "Where the namespaces are bound (the directory `ip netns` uses).";
       };
+    };
+
+    reconcileTimeout = mkOption {
+      type = types.str;
+      default = "5min";
+      example = "90s";
+      description = ''
+        How long a reconcile of `vpnconf.service` (start and reload) or of
+        the drift check may run before systemd kills it (`TimeoutStartSec=`).
+        A killed reconcile leaves every namespace fail-closed; the unit
+        fails, and the next run finishes the work.
+      '';
     };
 
     drift = {

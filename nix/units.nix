@@ -68,6 +68,33 @@ let
       filterAttrs (_: ns: ns == nsName) externalTunnels
     );
 
+  # NixOS configures each peer of an interface in a unit of its own,
+  # wireguard-<if>-peer-<name>[-refresh].service, started after the
+  # interface's unit; wireguard-<if>.target comes after all of them. A
+  # confined unit started when only wireguard-<if>.service is up would
+  # find a tunnel without peers.
+  peerUnitName =
+    ifname: i: p:
+    let
+      refresh =
+        if p.dynamicEndpointRefreshSeconds or null != null then
+          p.dynamicEndpointRefreshSeconds
+        else
+          i.dynamicEndpointRefreshSeconds or 0;
+    in
+    "wireguard-${ifname}-peer-${p.name}" + lib.optionalString (refresh != 0) "-refresh" + ".service";
+  tunnelReadyUnits =
+    nsName:
+    concatLists (
+      mapAttrsToList (
+        ifname: _:
+        let
+          i = wgCfg.interfaces.${ifname};
+        in
+        [ "wireguard-${ifname}.target" ] ++ map (peerUnitName ifname i) (i.peers or [ ])
+      ) (filterAttrs (_: ns: ns == nsName) externalTunnels)
+    );
+
   netnsPath = nsName: "${cfg.paths.netnsDir}/${nsName}";
 
   # Helpers that resolve outside the namespace. The resolved sockets, not
@@ -136,6 +163,20 @@ let
           + " `User=` or `DynamicUser=`."
         );
     };
+  }
+  // optionalAttrs (kind == "service") {
+    keepNetworkCapabilities = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Keep `CAP_NET_RAW` and `CAP_NET_ADMIN` in the service's capability
+        bounding set and let it open `AF_PACKET` sockets. By default a
+        confined service loses all three: with them, root inside the
+        namespace could reconfigure it or send raw frames over its links
+        (vpnconf's host-side table drops such frames at the host end of
+        the host link, but a service rarely needs them).
+      '';
+    };
   };
 
   commonWiring =
@@ -145,7 +186,7 @@ let
     in
     {
       bindsTo = deps;
-      after = deps;
+      after = deps ++ tunnelReadyUnits nsName;
       # A restart of vpnconf.service re-creates the namespaces: the units
       # must restart to join the new ones.
       partOf = deps;
@@ -163,6 +204,16 @@ let
           } // dnsSettings config.vpn.namespace;
           restartTriggers = dnsTrigger config.vpn.namespace;
         }
+        (mkIf (!config.vpn.keepNetworkCapabilities) {
+          # Last, so that these lines restrict whatever the service's own
+          # lines allow: systemd ANDs a "~" line of CapabilityBoundingSet=
+          # into the set built so far, and removes a "~" line of
+          # RestrictAddressFamilies= from an allow-list before it (or
+          # denies the family when there is none). AmbientCapabilities=
+          # naming either is refused by an assertion.
+          serviceConfig.CapabilityBoundingSet = lib.mkAfter [ "~CAP_NET_RAW CAP_NET_ADMIN" ];
+          serviceConfig.RestrictAddressFamilies = lib.mkAfter [ "~AF_PACKET" ];
+        })
       ]);
     };
 
@@ -237,6 +288,15 @@ let
       {
         assertion = !(u.unitConfig ? JoinsNamespaceOf);
         message = "${where} is confined by vpnconf (vpn.enable) and must not set JoinsNamespaceOf.";
+      }
+      {
+        assertion =
+          kind != "service"
+          || u.vpn.keepNetworkCapabilities
+          || !lib.any (c: builtins.match ".*CAP_NET_(RAW|ADMIN).*" c != null) (
+            map toString (lib.toList (execConfig.AmbientCapabilities or [ ]))
+          );
+        message = "${where} is confined by vpnconf (vpn.enable) and asks for CAP_NET_RAW or CAP_NET_ADMIN in AmbientCapabilities, which confined services lose: set ${where}.vpn.keepNetworkCapabilities = true if it needs them.";
       }
       {
         assertion = ns == null || (execConfig.NetworkNamespacePath or null) == netnsPath ns;

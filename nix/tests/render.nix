@@ -308,23 +308,151 @@ lib.runTests {
     ];
   };
 
+  # NixOS's own wireguard-<if>.service has orderings of its own
+  # (network-pre.target): the module adds to them, so test membership.
   testExternalTunnelUnitIsBoundToVpnconf = {
-    expr = {
-      wireguard = {
-        inherit (external.systemd.services.wireguard-wg0) bindsTo after partOf;
+    expr =
+      let
+        wg = external.systemd.services.wireguard-wg0;
+        has = l: lib.elem "vpnconf.service" l;
+      in
+      {
+        bindsTo = has wg.bindsTo;
+        after = has wg.after;
+        partOf = has wg.partOf;
+        transmission = lib.all (u: lib.elem u external.systemd.services.transmission.bindsTo) [
+          "vpnconf.service"
+          "wireguard-wg0.service"
+        ];
       };
-      transmission = lib.sort (a: b: a < b) external.systemd.services.transmission.bindsTo;
-    };
     expected = {
-      wireguard = {
-        bindsTo = [ "vpnconf.service" ];
-        after = [ "vpnconf.service" ];
-        partOf = [ "vpnconf.service" ];
+      bindsTo = true;
+      after = true;
+      partOf = true;
+      transmission = true;
+    };
+  };
+
+  # NixOS configures each peer in a unit of its own after the interface's:
+  # a confined unit ordered only after wireguard-<if>.service could start
+  # with a tunnel that has no peers yet.
+  testExternalTunnelPeersOrderConfinedUnits = {
+    expr =
+      let
+        withPeers = eval [
+          externalExample
+          {
+            networking.wireguard.interfaces.wg0.peers = [
+              {
+                inherit publicKey;
+                name = "a";
+                endpoint = "198.51.100.10:51820";
+                allowedIPs = [ "0.0.0.0/0" ];
+              }
+              {
+                inherit publicKey;
+                name = "b";
+                endpoint = "198.51.100.11:51820";
+                allowedIPs = [ "10.9.0.0/16" ];
+                dynamicEndpointRefreshSeconds = 30;
+              }
+            ];
+          }
+        ];
+        after = withPeers.systemd.services.transmission.after;
+        units = withPeers.systemd.services // lib.mapAttrs' (n: v: lib.nameValuePair "${n}.target" v) withPeers.systemd.targets;
+        ordered = lib.filter (u: lib.hasPrefix "wireguard-wg0" u) after;
+      in
+      {
+        ordered = lib.sort (a: b: a < b) ordered;
+        # Every unit it is ordered after exists in the configuration.
+        exist = lib.all (u: units ? ${lib.removeSuffix ".service" u} || units ? ${u}) ordered;
       };
-      transmission = [
-        "vpnconf.service"
+    expected = {
+      ordered = [
+        "wireguard-wg0-peer-a.service"
+        "wireguard-wg0-peer-b-refresh.service"
         "wireguard-wg0.service"
+        "wireguard-wg0.target"
       ];
+      exist = true;
+    };
+  };
+
+  # Raw frames bypass the namespace's nftables policy: a confined service
+  # loses CAP_NET_RAW, CAP_NET_ADMIN and AF_PACKET unless it opts out.
+  testConfinedServiceLosesRawNetworking = {
+    expr =
+      let
+        own = eval (withService {
+          serviceConfig.CapabilityBoundingSet = [ "CAP_NET_BIND_SERVICE CAP_NET_RAW" ];
+          serviceConfig.RestrictAddressFamilies = [ "AF_INET AF_PACKET" ];
+        });
+        kept = eval (withService { vpn.keepNetworkCapabilities = true; });
+        sc = u: u.systemd.services.transmission.serviceConfig;
+      in
+      {
+        default = {
+          inherit (transmission.serviceConfig) CapabilityBoundingSet RestrictAddressFamilies;
+        };
+        # The service's own lines come first, the restriction last.
+        own = {
+          inherit (sc own) CapabilityBoundingSet RestrictAddressFamilies;
+        };
+        kept = (sc kept) ? CapabilityBoundingSet || (sc kept) ? RestrictAddressFamilies;
+        ambient = anyFailure "asks for CAP_NET_RAW or CAP_NET_ADMIN in AmbientCapabilities" (
+          eval (withService { serviceConfig.AmbientCapabilities = [ "CAP_NET_RAW" ]; })
+        );
+        ambientKept = anyFailure "AmbientCapabilities" (
+          eval (withService {
+            serviceConfig.AmbientCapabilities = [ "CAP_NET_RAW" ];
+            vpn.keepNetworkCapabilities = true;
+          })
+        );
+      };
+    expected = {
+      default = {
+        CapabilityBoundingSet = [ "~CAP_NET_RAW CAP_NET_ADMIN" ];
+        RestrictAddressFamilies = [ "~AF_PACKET" ];
+      };
+      own = {
+        CapabilityBoundingSet = [
+          "CAP_NET_BIND_SERVICE CAP_NET_RAW"
+          "~CAP_NET_RAW CAP_NET_ADMIN"
+        ];
+        RestrictAddressFamilies = [
+          "AF_INET AF_PACKET"
+          "~AF_PACKET"
+        ];
+      };
+      kept = false;
+      ambient = true;
+      ambientKept = false;
+    };
+  };
+
+  # A oneshot unit has no start timeout by default: a hung reconcile hung
+  # activation, and the drift check counted "lock busy" (exit 4) as success.
+  testReconcileUnitsHaveStartTimeouts = {
+    expr =
+      let
+        s = managed.systemd.services;
+        short = eval [
+          managedExample
+          { services.vpnconf.reconcileTimeout = "90s"; }
+        ];
+      in
+      {
+        vpnconf = s.vpnconf.serviceConfig.TimeoutStartSec;
+        drift = s.vpnconf-drift.serviceConfig.TimeoutStartSec;
+        set = short.systemd.services.vpnconf.serviceConfig.TimeoutStartSec;
+        lockBusyIsSuccess = s.vpnconf-drift.serviceConfig ? SuccessExitStatus;
+      };
+    expected = {
+      vpnconf = "5min";
+      drift = "5min";
+      set = "90s";
+      lockBusyIsSuccess = false;
     };
   };
 

@@ -63,7 +63,9 @@ static void dispatch_dns_servers(ParseContext *c, const char *path, json_t *v, v
 	ns->n_dns_servers = n;
 }
 
-/* NULL if s is a domain-style search suffix, else why not. */
+/* NULL if s is a domain-style search suffix, else why not. One trailing
+ * dot is allowed: "corp.example." is the same suffix written as an
+ * absolute name, and glibc and musl both read it so in resolv.conf. */
 static const char *search_domain_check(const char *s)
 {
 	size_t n = strlen(s);
@@ -72,6 +74,8 @@ static const char *search_domain_check(const char *s)
 		return "must not be empty";
 	if (n > 254)
 		return "must be at most 254 characters long";
+	if (n > 1 && s[n - 1] == '.' && s[n - 2] != '.')
+		n--;
 	for (const char *label = s;;) {
 		size_t l = strcspn(label, ".");
 
@@ -87,7 +91,7 @@ static const char *search_domain_check(const char *s)
 				    ch))
 				return "must contain only letters, digits, - and _ between dots";
 		}
-		if (label[l] == 0)
+		if ((size_t)(label + l - s) == n)
 			return NULL;
 		label += l + 1;
 	}

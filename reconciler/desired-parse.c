@@ -124,7 +124,6 @@ static void dispatch_units(ParseContext *c, const char *path, json_t *v, void *b
 		Unit *u = ARRAY_APPEND(d->units, d->n_units);
 
 		u->name = xstrdup(key);
-		u->dynamic_user = true;
 		if (!unit_name_is_valid(key))
 			parse_error(c, p,
 				    "invalid unit name: at most 255 characters of A-Z a-z 0-9 : _ . "

@@ -224,10 +224,12 @@ static void validate_namespace(Validator *v, const Namespace *ns)
 	validate_high_assurance(v, ns);
 }
 
-/* One name or subnet claimed somewhere, for finding collisions by
- * sorting. */
+/* One name, subnet or mark claimed somewhere, for finding collisions by
+ * sorting. key is what must be unique (scoped: "<where>\n<value>"),
+ * shown the value as messages print it. */
 typedef struct Claim {
-	char key[IPPREFIX_STRLEN];
+	char *key;
+	const char *shown;
 	char *path;
 	bool derived;
 	size_t order;
@@ -241,19 +243,22 @@ static int claim_compare(const void *a, const void *b)
 	return r != 0 ? r : (x->order > y->order) - (x->order < y->order);
 }
 
+/* scope NULL: the claim is global. */
 static void claim_add(Claim **claims, size_t *n, const Namespace *ns, const char *sub,
-		      const char *key, bool derived)
+		      const char *scope, const char *value, bool derived)
 {
 	_cleanup_free_ char *p = json_path_key("namespaces", ns->name);
 	Claim *c = ARRAY_APPEND(*claims, *n);
 
-	snprintf(c->key, sizeof(c->key), "%s", key);
+	c->key = xasprintf("%s\n%s", strempty(scope), value);
+	c->shown = c->key + strlen(strempty(scope)) + 1;
 	c->path = xasprintf("%s.%s", p, sub);
 	c->derived = derived;
 	c->order = *n - 1;
 }
 
-static void claims_report(Validator *v, Claim *claims, size_t n, const char *what)
+static void claims_report(Validator *v, Claim *claims, size_t n, const char *what,
+			  const char *where)
 {
 	size_t first = 0;
 
@@ -264,33 +269,72 @@ static void claims_report(Validator *v, Claim *claims, size_t n, const char *wha
 			first = i;
 			continue;
 		}
-		desired_errors_add(v->errors, claims[i].path, "%s \"%s\"%s is already used by %s%s",
-				   what, claims[i].key, claims[i].derived ? " (derived)" : "",
-				   claims[first].path, claims[first].derived ? " (derived)" : "");
+		desired_errors_add(v->errors, claims[i].path, "%s \"%s\"%s is already used by %s%s%s",
+				   what, claims[i].shown, claims[i].derived ? " (derived)" : "",
+				   claims[first].path, claims[first].derived ? " (derived)" : "",
+				   strempty(where));
 	}
-	FOREACH_ARRAY(c, claims, n)
+	FOREACH_ARRAY(c, claims, n) {
+		free(c->key);
 		free(c->path);
+	}
 	free(claims);
 }
 
+/* An interface name must be unique where the interface lives. A
+ * namespace's tunnel and the namespace end of its host link live inside
+ * it (the tunnel is created from its socket namespace directly there), so
+ * two namespaces may both call their tunnel wg0; host ends live in the
+ * host namespace, all together. Within one namespace the three names are
+ * pairwise distinct, the host end included, so that a name always says
+ * which link it is. */
 static void validate_interfaces(Validator *v)
 {
 	Claim *claims = NULL;
 	size_t n = 0;
 
 	FOREACH_ARRAY(ns, v->d->namespaces, v->d->n_namespaces) {
+		_cleanup_free_ char *inside = xasprintf("namespace %s", ns->name);
 		char derived[IFNAMSIZ];
+		bool d;
 
-		claim_add(&claims, &n, ns, "wireguard.interface", ns->wg.ifname, false);
+		claim_add(&claims, &n, ns, "wireguard.interface", inside, ns->wg.ifname, false);
 		if (!ns->host_link)
 			continue;
 		derive_host_if(ns->name, derived);
-		claim_add(&claims, &n, ns, "hostLink.hostIf", ns->host_if,
-			  streq(derived, ns->host_if));
+		d = streq(derived, ns->host_if);
+		claim_add(&claims, &n, ns, "hostLink.hostIf", inside, ns->host_if, d);
+		claim_add(&claims, &n, ns, "hostLink.hostIf", "host", ns->host_if, d);
 		derive_ns_if(ns->name, derived);
-		claim_add(&claims, &n, ns, "hostLink.nsIf", ns->ns_if, streq(derived, ns->ns_if));
+		claim_add(&claims, &n, ns, "hostLink.nsIf", inside, ns->ns_if,
+			  streq(derived, ns->ns_if));
 	}
-	claims_report(v, claims, n, "interface name");
+	claims_report(v, claims, n, "interface name", NULL);
+}
+
+/* The pinning tables of one socket namespace all see every UDP packet
+ * sent there: a table drops the packets carrying its mark that go
+ * anywhere but its own endpoints. Two tunnels with the same mark in the
+ * same socket namespace would drop each other's packets; the derived mark
+ * depends on the interface name only, so two tunnels both called wg0 need
+ * a mark set for one of them. */
+static void validate_pinning_marks(Validator *v)
+{
+	Claim *claims = NULL;
+	size_t n = 0;
+
+	FOREACH_ARRAY(ns, v->d->namespaces, v->d->n_namespaces) {
+		_cleanup_free_ char *mark = NULL;
+
+		if (!ns->wg.pinning_enable)
+			continue;
+		mark = xasprintf("%" PRIu32, ns->wg.pinning_fwmark);
+		claim_add(&claims, &n, ns, "wireguard.endpointPinning.fwMark",
+			  ns->wg.socket_namespace ?: "init", mark,
+			  ns->wg.pinning_fwmark == derive_pinning_fwmark(ns->wg.ifname));
+	}
+	claims_report(v, claims, n, "endpoint pinning mark",
+		      " in the same socket namespace (set endpointPinning.fwMark for one of them)");
 }
 
 static void validate_subnets(Validator *v)
@@ -306,13 +350,15 @@ static void validate_subnets(Validator *v)
 		if (!ns->host_link)
 			continue;
 		derive_host_link_subnet(ns->name, &derived);
-		claim_add(&claims, &n, ns, "hostLink.subnetIPv4",
+		claim_add(&claims, &n, ns, "hostLink.subnetIPv4", NULL,
 			  ipprefix_to_string(&ns->host_link_subnet, buf),
 			  ipprefix_compare(&derived, &ns->host_link_subnet) == 0);
 	}
-	claims_report(v, claims, n, "host link subnet");
+	claims_report(v, claims, n, "host link subnet", NULL);
 }
 
+/* As systemd runs it: DynamicUser= defaults to no and User= to none, so a
+ * unit that sets neither runs as root. */
 static bool unit_runs_as_root(const Unit *u)
 {
 	uint64_t uid;
@@ -343,10 +389,13 @@ static void validate_units(Validator *v)
 			continue;
 		path = xasprintf("%s.%s", p, u->user ? "user" : "dynamicUser");
 		desired_errors_add(v->errors, path,
-				   "the unit would run as root in namespace \"%s\", which "
+				   "the unit would run as root in namespace \"%s\"%s, which "
 				   "securityProfile \"highAssurance\" forbids: use dynamicUser, a "
 				   "non-root user, or allowRootInHighAssurance",
-				   ns->name);
+				   ns->name,
+				   u->user ? ""
+					   : " (dynamicUser is false, its default as in systemd, "
+					     "and user is null)");
 	}
 }
 
@@ -358,6 +407,7 @@ int desired_validate(const Desired *d, DesiredErrors *errors)
 	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
 		validate_namespace(&v, ns);
 	validate_interfaces(&v);
+	validate_pinning_marks(&v);
 	validate_subnets(&v);
 	validate_units(&v);
 	return errors->n > n_before ? -EINVAL : 0;

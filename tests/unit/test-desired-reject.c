@@ -59,7 +59,10 @@ TEST(reject_dns_search)
 	REFUSE(NS "dns.search[1]", "empty label",
 	       .dns = "{'servers': ['10.0.0.1'], 'search': ['ok', 'a..b']}");
 	REFUSE(NS "dns.search[0]", "empty label",
-	       .dns = "{'servers': ['10.0.0.1'], 'search': ['example.com.']}");
+	       .dns = "{'servers': ['10.0.0.1'], 'search': ['.example.com']}");
+	REFUSE(NS "dns.search[0]", "empty label",
+	       .dns = "{'servers': ['10.0.0.1'], 'search': ['example.com..']}");
+	REFUSE(NS "dns.search[0]", "empty label", .dns = "{'servers': ['10.0.0.1'], 'search': ['.']}");
 	REFUSE(NS "dns.search[0]", "empty",
 	       .dns = "{'servers': ['10.0.0.1'], 'search': ['']}");
 	REFUSE(NS "dns.search[0]", "longer than 63",
@@ -120,6 +123,9 @@ TEST(reject_high_assurance_root_units)
 	REFUSE("units.a.service.dynamicUser", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': null, "
 			"'dynamicUser': false}}");
+	desired_free(accept_doc(DOC(.ns = HA HA_EGRESS,
+				    .units = "{'a.service': {'namespace': 'vpnapps', "
+					     "'dynamicUser': true}}")));
 	/* Balanced namespaces do not care. */
 	desired_free(accept_doc(DOC(.units = "{'a.service': {'namespace': 'vpnapps', "
 					     "'user': 'root', 'dynamicUser': false}}")));
@@ -191,16 +197,22 @@ TEST(reject_interface_collisions)
 	/* Only effective host links claim names. */
 	desired_free(accept_doc(DOC(.ns = "'hostLink': {'hostIf': 'wg0', 'nsIf': 'wg0'}")));
 
-	/* Across namespaces, default wg0 on both sides. */
-	refuse_doc(squote("{'version': 1, 'namespaces': {"
-			  "'a': {'wireguard': {'managed': false}, 'dns': {'servers': ['10.0.0.1']}},"
-			  "'b': {'wireguard': {'managed': false}, 'dns': {'servers': ['10.0.0.1']}}"
-			  "}}"),
-		   "namespaces.b.wireguard.interface",
-		   "\"wg0\" is already used by namespaces.a.wireguard.interface");
-	refuse_doc(two_namespaces("'hostLink': {'enable': true, 'nsIf': 'wgb'}", NULL),
-		   "namespaces.b.wireguard.interface",
-		   "is already used by namespaces.a.hostLink.nsIf");
+	/* Names inside different namespaces may repeat: both tunnels wg0,
+	 * and a tunnel named like another namespace's inner host link end. */
+	desired_free(accept_doc(
+		squote("{'version': 1, 'namespaces': {"
+		       "'a': {'wireguard': {'managed': false}, 'dns': {'servers': ['10.0.0.1']}},"
+		       "'b': {'wireguard': {'managed': false}, 'dns': {'servers': ['10.0.0.1']}}"
+		       "}}")));
+	desired_free(accept_doc(two_namespaces("'hostLink': {'enable': true, 'nsIf': 'wgb'}",
+					       "'hostLink': {'enable': true, 'nsIf': 'wga'}")));
+	desired_free(accept_doc(two_namespaces("'hostLink': {'enable': true, 'nsIf': 'veth0'}",
+					       "'hostLink': {'enable': true, 'nsIf': 'veth0'}")));
+	/* Host ends all live in the host namespace. */
+	refuse_doc(two_namespaces("'hostLink': {'enable': true, 'hostIf': 'veth-x'}",
+				  "'hostLink': {'enable': true, 'hostIf': 'veth-x'}"),
+		   "namespaces.b.hostLink.hostIf",
+		   "\"veth-x\" is already used by namespaces.a.hostLink.hostIf");
 	refuse_doc(two_namespaces("'hostLink': {'enable': true}",
 				  "'hostLink': {'enable': true, 'hostIf': 'vh-0720fe600027'}"),
 		   "namespaces.b.hostLink.hostIf",
@@ -591,4 +603,48 @@ TEST(reject_paths)
 	REFUSE("paths.runtimeDir", "absolute", .top = "'paths': {'runtimeDir': 'run'}");
 	REFUSE("paths.netnsDir", "must not end with /", .top = "'paths': {'netnsDir': '/run/netns/'}");
 	REFUSE("paths.netnsDir", "must be a string", .top = "'paths': {'netnsDir': null}");
+}
+
+/* The spec said dynamicUser defaults to true; systemd's DynamicUser=
+ * defaults to no, so a unit with neither user nor dynamicUser runs as
+ * root, and highAssurance accepted it. */
+TEST(reject_high_assurance_unit_without_user_runs_as_root)
+{
+	REFUSE("units.a.service.dynamicUser", "dynamicUser is false, its default",
+	       .ns = HA HA_EGRESS, .units = "{'a.service': {'namespace': 'vpnapps'}}");
+	REFUSE("units.a.service.dynamicUser", "would run as root", .ns = HA HA_EGRESS,
+	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': null}}");
+	desired_free(accept_doc(DOC(.ns = HA HA_EGRESS,
+				    .units = "{'a.service': {'namespace': 'vpnapps', "
+					     "'user': 'nobody'}}")));
+}
+
+/* Two tunnels may both be wg0 now, and the derived pinning mark depends
+ * on the interface name only: two pinning tables with one mark in one
+ * socket namespace would drop each other's handshakes. */
+static char *two_pinned(const char *a_extra, const char *b_extra)
+{
+	_cleanup_free_ char *raw = NULL;
+	const char *peer = "'peers': [{'publicKey': '" TEST_KEY_A "', "
+			   "'endpoint': '198.51.100.10:51820', 'allowedIPs': ['0.0.0.0/0']}]";
+
+	raw = xasprintf("{'version': 1, 'namespaces': {"
+			"'a': {'wireguard': {'privateKeyFile': '/k', 'addresses': ['10.0.0.2/32'], "
+			"%s, 'endpointPinning': {'enable': true%s}}, 'dns': {'servers': ['10.0.0.1']}}, "
+			"'b': {'wireguard': {'privateKeyFile': '/k', 'addresses': ['10.0.0.2/32'], "
+			"%s, 'endpointPinning': {'enable': true%s}}, 'dns': {'servers': ['10.0.0.1']}}"
+			"}}",
+			peer, strempty(a_extra), peer, strempty(b_extra));
+	return squote(raw);
+}
+
+TEST(reject_duplicate_pinning_marks_in_one_socket_namespace)
+{
+	refuse_doc(two_pinned(NULL, NULL), "namespaces.b.wireguard.endpointPinning.fwMark",
+		   "(derived) is already used by namespaces.a.wireguard.endpointPinning.fwMark "
+		   "(derived) in the same socket namespace");
+	refuse_doc(two_pinned(", 'fwMark': 7", ", 'fwMark': 7"),
+		   "namespaces.b.wireguard.endpointPinning.fwMark",
+		   "endpoint pinning mark \"7\" is already used");
+	desired_free(accept_doc(two_pinned(NULL, ", 'fwMark': 7")));
 }

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 
+#include "dnsfiles.h"
 #include "sha256.h"
 #include "test-desired.h"
 
@@ -355,7 +356,7 @@ TEST(desired_high_assurance_accepted)
 	_cleanup_(desired_freep) Desired *d = accept_doc(DOC(
 		.ns = "'securityProfile': 'highAssurance', "
 		      "'egress': {'mode': 'allowList', 'allowedCidrs': ['10.64.0.0/16']}",
-		.units = "{'a.service': {'namespace': 'vpnapps'}, "
+		.units = "{'a.service': {'namespace': 'vpnapps', 'dynamicUser': true}, "
 			 "'b.service': {'namespace': 'vpnapps', 'user': 'alice', "
 			 "'dynamicUser': false}, "
 			 "'c.service': {'namespace': 'vpnapps', 'user': 'root', "
@@ -539,4 +540,51 @@ TEST(desired_load_io_errors)
 	ASSERT_ERR(desired_load("/nonexistent/desired.json", &e, &d), ENOENT);
 	ASSERT_EQ(e.n, 0);
 	ASSERT_TRUE(d == NULL);
+}
+
+/* As systemd's DynamicUser=, dynamicUser defaults to false. */
+TEST(desired_dynamic_user_defaults_to_false)
+{
+	_cleanup_(desired_freep) Desired *d =
+		accept_doc(DOC(.units = "{'a.service': {'namespace': 'vpnapps'}}"));
+
+	ASSERT_EQ(d->n_units, 1);
+	ASSERT_FALSE(d->units[0].dynamic_user);
+	ASSERT_TRUE(d->units[0].user == NULL);
+}
+
+/* "corp.example." is an absolute name: the same suffix, and refused
+ * until the spec allowed it. resolv.conf carries it as written, which
+ * glibc and musl read the same way. */
+TEST(desired_search_domain_with_trailing_dot)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+		DOC(.dns = "{'servers': ['10.64.0.1'], 'search': ['corp.example.', 'x.', 'lan']}"));
+	const Namespace *ns = &d->namespaces[0];
+	_cleanup_free_ char *conf = dns_file_render(ns, DNS_FILE_RESOLV_CONF);
+
+	ASSERT_STREQ(ns->dns_search[0], "corp.example.");
+	ASSERT_STREQ(ns->dns_search[1], "x.");
+	ASSERT_TRUE(strstr(conf, "\nsearch corp.example. x. lan\n") != NULL);
+}
+
+/* Two managed namespaces may both call their tunnel wg0: each tunnel
+ * lives inside its own namespace. */
+TEST(desired_same_tunnel_name_in_two_namespaces)
+{
+	_cleanup_free_ char *raw = xasprintf(
+		"{'version': 1, 'namespaces': {"
+		"'a': {'wireguard': {'privateKeyFile': '/k', 'addresses': ['10.0.0.2/32'], "
+		"'peers': [{'publicKey': '%s', 'allowedIPs': ['0.0.0.0/0']}]}, "
+		"'dns': {'servers': ['10.0.0.1']}, 'hostLink': {'enable': true}}, "
+		"'b': {'wireguard': {'privateKeyFile': '/k', 'addresses': ['10.0.0.2/32'], "
+		"'peers': [{'publicKey': '%s', 'allowedIPs': ['0.0.0.0/0']}]}, "
+		"'dns': {'servers': ['10.0.0.1']}, 'hostLink': {'enable': true}}}}",
+		TEST_KEY_A, TEST_KEY_A);
+	_cleanup_(desired_freep) Desired *d = accept_doc(squote(raw));
+
+	ASSERT_EQ(d->n_namespaces, 2);
+	ASSERT_STREQ(d->namespaces[0].wg.ifname, "wg0");
+	ASSERT_STREQ(d->namespaces[1].wg.ifname, "wg0");
+	ASSERT_FALSE(streq(d->namespaces[0].host_if, d->namespaces[1].host_if));
 }

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "nft.h"
 #include "reconcile.h"
 #include "vpnconf.h"
@@ -301,6 +302,54 @@ static void collect(ObserveContext *oc, const Desired *d, Journal *j, NsStatus *
 		s->has_last = true;
 }
 
+/* The Prometheus view of the collected namespaces (metrics.h). */
+static int print_prometheus(NsStatus *all, size_t n, Journal *j)
+{
+	_cleanup_free_ MetricsNamespace *m = xcalloc(n ?: 1, sizeof(MetricsNamespace));
+	_cleanup_strv_free_ char **keys = NULL;
+	_cleanup_free_ char *text = NULL;
+	uint64_t now = now_usec_realtime();
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const NsStatus *s = &all[i];
+		const WgDevice *wg = s->have.wg;
+		MetricsPeer *peers = wg ? xcalloc(wg->n_peers ?: 1, sizeof(MetricsPeer)) : NULL;
+
+		m[i] = (MetricsNamespace){
+			.name = s->name,
+			.present = s->have.netns_state == NETNS_PRESENT,
+			.in_sync = streq(sync_str(s), "in sync"),
+			.locked_down = s->have.table &&
+				       nft_table_kind(s->have.table) == NFT_TABLE_LOCKDOWN,
+			.peers = peers,
+			.n_peers = wg ? wg->n_peers : 0,
+		};
+		if (j && journal_count_events(j, s->name, &m[i].drift_events, &m[i].lockdowns) >= 0)
+			m[i].has_counters = true;
+		for (size_t k = 0; wg && k < wg->n_peers; k++) {
+			const WgPeer *p = &wg->peers[k];
+
+			strv_consume(&keys, key_b64(p->public_key));
+			peers[k] = (MetricsPeer){
+				.public_key = keys[strv_length(keys) - 1],
+				.interface = wg->ifname,
+				.latest_handshake_usec = p->last_handshake_usec,
+				.rx_bytes = p->rx_bytes,
+				.tx_bytes = p->tx_bytes,
+				.healthy = -1,
+			};
+		}
+	}
+	r = metrics_format(m, n, now, &text);
+	for (size_t i = 0; i < n; i++)
+		free((MetricsPeer *)m[i].peers);
+	if (r < 0)
+		return log_errno(r, "Failed to format metrics"), EXIT_FAIL;
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
 int verb_status(int argc, char **argv)
 {
 	_cleanup_(desired_freep) Desired *d = NULL;
@@ -330,16 +379,22 @@ int verb_status(int argc, char **argv)
 
 	for (size_t i = 0; i < n; i++) {
 		collect(&oc, d, j, &all[i]);
+		if (arg_prometheus)
+			continue; /* printed together below */
 		if (out)
 			json_array_append_new(out, status_json(&all[i], d));
 		else
 			print_status(&all[i], d);
 		ns_status_done(&all[i]);
 	}
-	if (out)
+	if (arg_prometheus) {
+		r = print_prometheus(all, n, j);
+		for (size_t i = 0; i < n; i++)
+			ns_status_done(&all[i]);
+	} else if (out)
 		json_print(json_pack("{s:o}", "namespaces", out));
 	else if (n == 0)
 		printf("no namespaces in %s\n", arg_config);
 	free(all);
-	return EXIT_OK;
+	return arg_prometheus ? r : EXIT_OK;
 }

@@ -20,6 +20,7 @@ bool arg_json = false;
 unsigned arg_lock_timeout_ms = 5000;
 unsigned arg_limit = 20;
 bool arg_unlock = false;
+bool arg_prometheus = false;
 
 typedef struct Verb {
 	const char *name;
@@ -53,6 +54,7 @@ static void help(FILE *f)
 		"  -s, --state-dir DIR     journal directory (overrides paths.stateDir)\n"
 		"  -n, --namespace NAME    only this namespace (plan, reconcile, status, history)\n"
 		"      --json              machine-readable output on stdout\n"
+		"      --format FORMAT     text, json or prometheus (status only)\n"
 		"      --trigger WHAT      recorded with the transaction (default: cli)\n"
 		"      --lock-timeout MS   how long to wait for a running reconcile (default 5000)\n"
 		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
@@ -84,6 +86,7 @@ enum {
 	OPT_LIMIT,
 	OPT_VERSION,
 	OPT_UNLOCK,
+	OPT_FORMAT,
 };
 
 static int parse_argv(int argc, char **argv, bool stop_at_verb)
@@ -100,6 +103,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"unlock", no_argument, NULL, OPT_UNLOCK},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{},
 	};
 	int c;
@@ -143,6 +147,14 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		case OPT_UNLOCK:
 			arg_unlock = true;
 			break;
+		case OPT_FORMAT:
+			arg_json = streq(optarg, "json");
+			arg_prometheus = streq(optarg, "prometheus");
+			if (!arg_json && !arg_prometheus && !streq(optarg, "text")) {
+				log_error("invalid format: %s (text, json or prometheus)", optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_VERSION:
 			printf("vpnconf %s\n", VPNCONF_VERSION);
 			return 0;
@@ -180,6 +192,10 @@ int main(int argc, char **argv)
 	r = parse_argv(argc, argv, false);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
+	if (arg_prometheus && verb->run != verb_status) {
+		log_error("--format prometheus is only for status");
+		return EXIT_USAGE;
+	}
 	nargs = argc - optind;
 	if (nargs < verb->min_args || nargs > verb->max_args) {
 		log_error("usage: vpnconf %s", verb->usage);

@@ -31,6 +31,7 @@ extern bool arg_json;
 extern unsigned arg_lock_timeout_ms;
 extern unsigned arg_limit;
 extern bool arg_unlock;
+extern bool arg_prometheus; /* --format prometheus (status) */
 
 /* Loads and validates the desired state; on failure prints every error,
  * journals a rejected attempt for command (best effort when the state

@@ -397,3 +397,34 @@ int journal_get_in_sync(Journal *j, char **ret_sha256, uint64_t *ret_usec)
 		*ret_usec = column_usec(st, 1);
 	return 0;
 }
+
+int journal_count_events(Journal *j, const char *namespace, uint64_t *ret_drift,
+			 uint64_t *ret_lockdowns)
+{
+	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	assert(j);
+	assert(namespace);
+	assert(ret_drift);
+	assert(ret_lockdowns);
+
+	r = journal_stmt(j, JOURNAL_STMT_COUNT_EVENTS,
+			 "SELECT (SELECT count(*) FROM drift WHERE namespace = ?1), "
+			 "(SELECT count(*) FROM txn WHERE txn.outcome = 'lockdown' AND "
+			 TXN_TOUCHES_NAMESPACE ")",
+			 &st);
+	if (r < 0)
+		return r;
+	rc = journal_bind_text(st, 1, namespace);
+	if (rc != SQLITE_OK)
+		return journal_errno(j->db, rc);
+	r = journal_next_row(j, st);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -EIO;
+	*ret_drift = (uint64_t)sqlite3_column_int64(st, 0);
+	*ret_lockdowns = (uint64_t)sqlite3_column_int64(st, 1);
+	return 0;
+}

@@ -166,3 +166,8 @@ int journal_get_txn(Journal *j, const char *id_or_prefix, TxnRecord *ret_txn, St
 int journal_last_txn(Journal *j, const char *namespace, TxnRecord *ret);
 int journal_list_drift(Journal *j, const char *namespace, unsigned limit, DriftRecord **ret,
 		       size_t *ret_n);
+/* Counters for metrics, since the journal was created: drift events
+ * recorded for namespace, and transactions touching it that ended in
+ * lockdown. */
+int journal_count_events(Journal *j, const char *namespace, uint64_t *ret_drift,
+			 uint64_t *ret_lockdowns);

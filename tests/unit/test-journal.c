@@ -457,6 +457,21 @@ TEST(drift_records)
 	ASSERT_OK(journal_list_drift(j, "web", 0, &d, &n));
 	ASSERT_EQ(n, 2);
 	drift_records_free(d, n);
+
+	/* The counters of vpnconf status --format prometheus. */
+	uint64_t drift = 99, lockdowns = 99;
+	ASSERT_OK(journal_txn_finish(j, id, TXN_LOCKDOWN, "locked down"));
+	ASSERT_OK(journal_txn_begin(j, "timer", "reconcile", "db", SHA_A, id));
+	ASSERT_OK(journal_txn_finish(j, id, TXN_LOCKDOWN, "locked down"));
+	ASSERT_OK(journal_count_events(j, "web", &drift, &lockdowns));
+	ASSERT_EQ(drift, 2);
+	ASSERT_EQ(lockdowns, 0);
+	ASSERT_OK(journal_count_events(j, "db", &drift, &lockdowns));
+	ASSERT_EQ(drift, 1);
+	ASSERT_EQ(lockdowns, 1);
+	ASSERT_OK(journal_count_events(j, "none", &drift, &lockdowns));
+	ASSERT_EQ(drift, 0);
+	ASSERT_EQ(lockdowns, 0);
 }
 
 TEST(rejected_attempts)

@@ -154,11 +154,82 @@ static void on_finished(const NamespaceReport *n, void *u)
 	}
 }
 
+static void journal_unusable_alarm(const char *state_dir, const char *error)
+{
+	log_error("JOURNAL UNUSABLE (%s/%s): %s; going on WITHOUT a journal: repairs, lockdowns "
+		  "and teardowns still run, but what is done is not recorded",
+		  state_dir, JOURNAL_FILE, error);
+	log_event(LOG_CRIT, VPNCONF_MESSAGE_JOURNAL_UNUSABLE, NULL, NULL, "journal-unusable",
+		  "vpnconf: the journal %s/%s is unusable (%s); vpnconf goes on without it and "
+		  "records nothing",
+		  state_dir, JOURNAL_FILE, error);
+}
+
+static void on_journal_failed(const char *error, void *u)
+{
+	journal_unusable_alarm(u, error);
+}
+
 static const ReconcileHooks hooks = {
 	.apply = {.step_finished = on_step_finished},
 	.drift = on_drift,
 	.finished = on_finished,
+	.journal_failed = on_journal_failed,
 };
+
+typedef enum JournalState {
+	JOURNAL_USABLE,
+	JOURNAL_RESET, /* damaged, moved aside; a new one started */
+	JOURNAL_NONE,  /* unusable: the command goes on without one */
+} JournalState;
+
+/* Opens the journal of a command that changes the kernel. A damaged one
+ * (not a database, corrupt, not a regular file) is moved aside and a new
+ * one started, which records that; when no journal can be had (a full or
+ * read-only file system, permissions), *ret stays NULL and the command goes
+ * on without one: protective actions must not depend on the journal. */
+static JournalState open_journal_for_writing(const char *state_dir, const char *digest,
+					     Journal **ret)
+{
+	_cleanup_free_ char *aside = NULL, *error = NULL;
+	char id[TXN_ID_STRLEN];
+	int r;
+
+	r = journal_open(state_dir, false, ret);
+	if (r >= 0)
+		return JOURNAL_USABLE;
+	if (!journal_error_is_damage(r)) {
+		error = xasprintf("cannot open it: %s", strerror(-r));
+		journal_unusable_alarm(state_dir, error);
+		return JOURNAL_NONE;
+	}
+	r = journal_move_aside(state_dir, &aside);
+	if (r >= 0)
+		r = journal_open(state_dir, false, ret);
+	if (r < 0) {
+		error = xasprintf("damaged, and no new journal could be started: %s", strerror(-r));
+		journal_unusable_alarm(state_dir, error);
+		return JOURNAL_NONE;
+	}
+	error = xasprintf("the journal %s/%s was damaged (not a readable database); it was moved "
+			  "aside to %s/%s and a new journal started: the history before this "
+			  "run is only in the old file",
+			  state_dir, JOURNAL_FILE, state_dir, aside);
+	log_error("%s", error);
+	log_event(LOG_CRIT, VPNCONF_MESSAGE_JOURNAL_RESET, NULL, NULL, "journal-reset", "vpnconf: %s",
+		  error);
+	/* Recorded first thing in the new journal, as a transaction of its
+	 * own: "vpnconf history" shows where the older history went. */
+	r = journal_txn_begin(*ret, arg_trigger, "journal-reset", NULL, digest, id);
+	if (r >= 0)
+		r = journal_txn_finish(*ret, id, TXN_FAILED, error);
+	if (r < 0) {
+		*ret = journal_close(*ret);
+		journal_unusable_alarm(state_dir, strerror(-r));
+		return JOURNAL_NONE;
+	}
+	return JOURNAL_RESET;
+}
 
 static void print_plan_text(const ReconcileReport *r)
 {
@@ -230,7 +301,8 @@ static int run(ReconcileMode mode, const char *name)
 	_cleanup_(journal_closep) Journal *j = NULL;
 	_cleanup_(reconcile_report_done) ReconcileReport report = {};
 	const char *command = mode == RECONCILE_DRY_RUN ? "plan" : mode == RECONCILE_TEARDOWN ? "down" : "reconcile";
-	int r;
+	JournalState js = JOURNAL_USABLE;
+	int r, code;
 
 	if (mode == RECONCILE_TEARDOWN) {
 		r = load_desired(command, false, false, &d);
@@ -251,9 +323,8 @@ static int run(ReconcileMode mode, const char *name)
 		/* Read-only and optional: it only tells drift from change. */
 		(void)journal_open(d->state_dir, true, &j);
 	else {
-		r = journal_open(d->state_dir, false, &j);
-		if (r < 0)
-			return log_errno(r, "Failed to open the journal in %s", d->state_dir), EXIT_FAIL;
+		_cleanup_free_ char *digest = hexmem(d->digest, sizeof(d->digest));
+		js = open_journal_for_writing(d->state_dir, digest, &j);
 	}
 
 	ReconcileOptions o = {
@@ -262,8 +333,10 @@ static int run(ReconcileMode mode, const char *name)
 		.trigger = arg_trigger,
 		.lock_timeout_ms = arg_lock_timeout_ms,
 		.unlock = arg_unlock,
+		.history_lost = js != JOURNAL_USABLE,
 	};
-	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &hooks, NULL, &report);
+	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &hooks, d->state_dir,
+			  &report);
 	if (r == -EBUSY) {
 		log_error("another vpnconf reconcile is running (lock %s/.lock still held after %u ms); "
 			  "try again later",
@@ -290,7 +363,16 @@ static int run(ReconcileMode mode, const char *name)
 	if (mode == RECONCILE_TEARDOWN && report.n == 1 && report.namespaces[0].plan.n == 0 &&
 	    report.namespaces[0].outcome == NS_TORN_DOWN && !arg_json)
 		log_info("%s: nothing to tear down", name);
-	return exit_code_of(&report);
+	code = exit_code_of(&report);
+	if (js == JOURNAL_NONE || report.journal_error)
+		log_error("this %s ran %s: the journal is unusable; what was done is not "
+			  "(completely) recorded",
+			  command, js == JOURNAL_NONE ? "UNJOURNALED" : "partly unjournaled");
+	/* Done, but an operator must look at the journal: not success. */
+	if (js != JOURNAL_USABLE || report.journal_error)
+		if (code == EXIT_OK || code == EXIT_PENDING)
+			code = EXIT_UNJOURNALED;
+	return code;
 }
 
 int verb_plan(int argc, char **argv)

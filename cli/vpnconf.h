@@ -19,6 +19,7 @@ enum {
 	EXIT_PENDING = 2,   /* plan: changes are pending */
 	EXIT_INVALID = 3,   /* the desired state is invalid (rejected) */
 	EXIT_BUSY = 4,      /* another reconcile holds the lock */
+	EXIT_UNJOURNALED = 5, /* done, but the journal was unusable: not (all) recorded */
 	EXIT_USAGE = 64,    /* bad command line */
 };
 

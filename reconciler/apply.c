@@ -251,7 +251,16 @@ int step_execute(ApplyContext *c, const Step *s, char **ret_message)
 	return r;
 }
 
-static int journal_begin(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id)
+/* A journal write failed: remember the first error and go on without
+ * the journal (see apply.h). */
+static void journal_lost(ApplyContext *c, int r)
+{
+	if (c->journal_error == 0)
+		c->journal_error = r;
+	c->journal = NULL;
+}
+
+static void journal_begin(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id)
 {
 	_cleanup_free_ char *action = undo ? xasprintf("rollback: %s", s->action) : NULL;
 	_cleanup_free_ char *inverse = s->inverse ? step_describe(s->inverse) : NULL;
@@ -263,41 +272,43 @@ static int journal_begin(ApplyContext *c, const Step *s, bool undo, int64_t *ret
 		.after = s->after,
 		.inverse = inverse,
 	};
+	int r;
 
 	*ret_id = 0;
 	if (!c->journal)
-		return 0;
-	return journal_step_begin(c->journal, c->txn_id, &rec, ret_id);
+		return;
+	r = journal_step_begin(c->journal, c->txn_id, &rec, ret_id);
+	if (r < 0) {
+		*ret_id = 0;
+		journal_lost(c, r);
+	}
 }
 
-static int journal_finish(ApplyContext *c, int64_t id, StepStatus status, const char *error)
+static void journal_finish(ApplyContext *c, int64_t id, StepStatus status, const char *error)
 {
-	if (!c->journal || id == 0)
-		return 0;
-	return journal_step_finish(c->journal, id, status, error);
-}
-
-/* Journals, runs and reports one step. Returns < 0 only for journal
- * failures; the step's own result goes to *ret_r. */
-static int run_one(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id, int *ret_r,
-		   char **ret_message)
-{
-	_cleanup_free_ char *message = NULL;
 	int r;
 
-	r = journal_begin(c, s, undo, ret_id);
+	if (!c->journal || id == 0)
+		return;
+	r = journal_step_finish(c->journal, id, status, error);
 	if (r < 0)
-		return r;
+		journal_lost(c, r);
+}
+
+/* Journals, runs and reports one step; its result goes to *ret_r. */
+static void run_one(ApplyContext *c, const Step *s, bool undo, int64_t *ret_id, int *ret_r,
+		    char **ret_message)
+{
+	_cleanup_free_ char *message = NULL;
+
+	journal_begin(c, s, undo, ret_id);
 	if (c->hooks && c->hooks->step_started)
 		c->hooks->step_started(s, undo, c->userdata);
 	*ret_r = step_execute(c, s, &message);
 	if (c->hooks && c->hooks->step_finished)
 		c->hooks->step_finished(s, undo, *ret_r, message, c->userdata);
-	r = journal_finish(c, *ret_id, *ret_r < 0 ? STEP_FAILED : STEP_DONE, message);
-	if (r < 0)
-		return r;
+	journal_finish(c, *ret_id, *ret_r < 0 ? STEP_FAILED : STEP_DONE, message);
 	*ret_message = TAKE_PTR(message);
-	return 0;
 }
 
 int apply_lockdown(ApplyContext *c, const char *ns_name, char **ret_error)
@@ -316,9 +327,7 @@ int apply_lockdown(ApplyContext *c, const char *ns_name, char **ret_error)
 	r = nft_lockdown_build(&s->table);
 	if (r < 0)
 		return r;
-	r = run_one(c, s, false, &id, &k, &message);
-	if (r < 0)
-		return r;
+	run_one(c, s, false, &id, &k, &message);
 	if (k < 0 && ret_error)
 		*ret_error = TAKE_PTR(message);
 	return k;
@@ -342,12 +351,8 @@ static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int6
 		}
 		if (!s->inverse)
 			continue;
-		r = run_one(c, s->inverse, true, &id, &k, &message);
-		if (r < 0)
-			return r;
-		r = journal_finish(c, ids[j], k < 0 ? STEP_UNDO_FAILED : STEP_UNDONE, message);
-		if (r < 0)
-			return r;
+		run_one(c, s->inverse, true, &id, &k, &message);
+		journal_finish(c, ids[j], k < 0 ? STEP_UNDO_FAILED : STEP_UNDONE, message);
 		if (k < 0)
 			lockdown = true;
 	}
@@ -367,14 +372,14 @@ static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int6
 /* The whole plan goes to the journal, pending, in one commit before its
  * first step runs: one write instead of one per step, and every step is
  * still recorded before the kernel sees it. */
-static int journal_plan(ApplyContext *c, const Plan *p, int64_t *ids)
+static void journal_plan(ApplyContext *c, const Plan *p, int64_t *ids)
 {
 	_cleanup_free_ StepRecord *recs = NULL;
 	char **inverses = NULL;
 	int r;
 
 	if (!c->journal || p->n == 0)
-		return 0;
+		return;
 	recs = xcalloc(p->n, sizeof(StepRecord));
 	inverses = xcalloc(p->n + 1, sizeof(char *));
 	for (size_t i = 0; i < p->n; i++) {
@@ -392,7 +397,8 @@ static int journal_plan(ApplyContext *c, const Plan *p, int64_t *ids)
 	for (size_t i = 0; i < p->n; i++)
 		free(inverses[i]);
 	free(inverses);
-	return r;
+	if (r < 0)
+		journal_lost(c, r);
 }
 
 int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *ret)
@@ -401,9 +407,7 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 	ApplyResult res = {.outcome = APPLY_DONE};
 	int r;
 
-	r = journal_plan(c, p, ids);
-	if (r < 0)
-		return r;
+	journal_plan(c, p, ids);
 	for (size_t i = 0; i < p->n; i++) {
 		_cleanup_free_ char *message = NULL;
 		const Step *s = p->steps[i];
@@ -418,10 +422,8 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 		if (c->journal) {
 			r = journal_step_done(c->journal, ids[i], k < 0 ? STEP_FAILED : STEP_DONE,
 					      message, started);
-			if (r < 0) {
-				apply_result_done(&res);
-				return r;
-			}
+			if (r < 0)
+				journal_lost(c, r);
 		}
 		if (k >= 0) {
 			res.applied++;
@@ -441,10 +443,8 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 		}
 		if (c->journal) {
 			r = journal_steps_skip_pending(c->journal, c->txn_id);
-			if (r < 0) {
-				apply_result_done(&res);
-				return r;
-			}
+			if (r < 0)
+				journal_lost(c, r);
 		}
 		break;
 	}

@@ -27,8 +27,11 @@ typedef struct ApplyContext {
 	Netns *birthplace; /* the tunnel's socket namespace (may be self) */
 	Netns **ns;        /* the confinement namespace; set by NETNS_CREATE,
 			    * cleared by NETNS_DELETE */
-	Journal *journal;  /* NULL: not journaled (tests) */
+	Journal *journal;  /* NULL: not journaled (tests, or an unusable journal) */
 	const char *txn_id;
+	/* The first journal error; the journal is then set to NULL and the
+	 * plan goes on unjournaled: the kernel side never waits for it. */
+	int journal_error;
 	const ApplyHooks *hooks;
 	void *userdata;
 } ApplyContext;
@@ -54,8 +57,8 @@ void apply_result_done(ApplyResult *r);
 
 /* Runs the plan. With rollback, the first failure stops it and undoes
  * the applied steps; without (teardown), every step is attempted.
- * Returns 0 when the plan ran to one of the outcomes above, < 0 only
- * when the journal itself failed. */
+ * Returns 0 when the plan ran to one of the outcomes above; a journal
+ * that fails on the way does not stop it (c->journal_error). */
 int apply_plan(ApplyContext *c, const Plan *p, bool rollback, ApplyResult *ret);
 
 /* Replaces the namespace policy with the lockdown table (journaled). */

@@ -20,6 +20,10 @@
 #define VPNCONF_MESSAGE_FAILED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a07"       /* failed */
 #define VPNCONF_MESSAGE_TORN_DOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a08"    /* torn-down */
 
+/* The state journal could not be used, or was damaged and replaced. */
+#define VPNCONF_MESSAGE_JOURNAL_UNUSABLE "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a15" /* journal-unusable */
+#define VPNCONF_MESSAGE_JOURNAL_RESET "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a16"    /* journal-reset */
+
 /* What was done about drift (VPNCONF_MESSAGE_DRIFT reports finding it). */
 #define VPNCONF_MESSAGE_DRIFT_REPAIRED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a09"    /* drift-repaired */
 #define VPNCONF_MESSAGE_DRIFT_LOCKED_DOWN "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a0a" /* drift-lockdown */

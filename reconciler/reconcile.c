@@ -42,6 +42,7 @@ void reconcile_report_done(ReconcileReport *r)
 	free(r->namespaces);
 	strv_free(r->interrupted);
 	strv_free(r->resolved);
+	free(r->journal_error);
 	*r = (ReconcileReport){};
 }
 
@@ -147,6 +148,7 @@ typedef struct Run {
 	char *digest;       /* hex sha256 of the desired state */
 	char *in_sync_mark; /* digest of the last all-in-sync run, or NULL */
 	uint64_t in_sync_usec; /* when that mark was set */
+	bool history_lost;     /* see ReconcileOptions; also set when the journal fails */
 	ReconcileReport *report;
 } Run;
 
@@ -155,16 +157,61 @@ static bool dry_run(const Run *run)
 	return run->opts->mode == RECONCILE_DRY_RUN;
 }
 
+/* A journal write failed. The journal is dropped for the rest of the run
+ * (a half-written journal is worse than none) and the run goes on: the
+ * kernel side never depends on it. */
+static void journal_failed(Run *run, int r, const char *what)
+{
+	if (!run->journal)
+		return;
+	run->journal = NULL;
+	run->history_lost = true;
+	if (!run->report->journal_error)
+		run->report->journal_error = xasprintf("%s: %s", what, strerror(-r));
+	if (run->hooks && run->hooks->journal_failed)
+		run->hooks->journal_failed(run->report->journal_error, run->userdata);
+}
+
+static void txn_begin(Run *run, const char *command, NamespaceReport *rep)
+{
+	int r;
+
+	rep->txn_id[0] = 0;
+	if (!run->journal)
+		return;
+	r = journal_txn_begin(run->journal, run->opts->trigger, command, rep->name, run->digest,
+			      rep->txn_id);
+	if (r < 0) {
+		rep->txn_id[0] = 0;
+		journal_failed(run, r, "starting a transaction");
+	}
+}
+
+static void txn_finish(Run *run, NamespaceReport *rep, TxnOutcome outcome, const char *summary)
+{
+	int r;
+
+	if (!run->journal || !rep->txn_id[0])
+		return;
+	r = journal_txn_finish(run->journal, rep->txn_id, outcome, summary);
+	if (r < 0)
+		journal_failed(run, r, "finishing a transaction");
+}
+
 /* Were the namespace and this very desired state in sync before? Then
  * any difference now is drift, not a change being rolled out. Whichever is
  * newer decides: the run-wide "in sync" mark, or the namespace's last
  * transaction (a change applied, a teardown, a crash found later...). */
-static bool was_in_sync(Run *run, const char *name)
+static bool was_in_sync(Run *run, const char *name, const Observed *have)
 {
 	bool mark = run->in_sync_mark && streq(run->in_sync_mark, run->digest);
 	TxnRecord t = {};
 	bool ok;
 
+	/* Without its history, a difference in a namespace that exists
+	 * cannot be proven to be a desired change: fail closed, it is drift. */
+	if (run->history_lost)
+		return have->netns_state == NETNS_PRESENT;
 	if (!run->journal)
 		return false;
 	if (journal_last_txn(run->journal, name, &t) < 0)
@@ -333,7 +380,7 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 
 /* Journals the drift that the plan of rep answers, as part of its
  * transaction, and reports it. */
-static int record_drift(Run *run, NamespaceReport *rep, const char *action)
+static void record_drift(Run *run, NamespaceReport *rep, const char *action)
 {
 	_cleanup_strv_free_ char **lines = NULL;
 	int r;
@@ -347,13 +394,14 @@ static int record_drift(Run *run, NamespaceReport *rep, const char *action)
 		d = strv_join(s->reasons, "; ");
 		STRV_FOREACH(l, s->reasons)
 		strv_push(&lines, *l);
+		if (!run->journal || !rep->txn_id[0])
+			continue;
 		r = journal_record_drift(run->journal, rep->txn_id, rep->name, s->object, d, action);
 		if (r < 0)
-			return r;
+			journal_failed(run, r, "recording drift");
 	}
 	if (run->hooks && run->hooks->drift)
 		run->hooks->drift(rep->name, lines, action, run->userdata);
-	return 0;
 }
 
 static char *drift_summary(const NamespaceReport *rep, const char *what)
@@ -416,15 +464,9 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 	_cleanup_free_ char *summary = NULL;
 	int r;
 
-	r = journal_txn_begin(run->journal, run->opts->trigger, command, rep->name, run->digest,
-			      rep->txn_id);
-	if (r < 0)
-		return r;
-	if (rep->drift) {
-		r = record_drift(run, rep, "repair");
-		if (r < 0)
-			return r;
-	}
+	txn_begin(run, command, rep);
+	if (rep->drift)
+		record_drift(run, rep, "repair");
 	/* Hostname endpoints were resolved in the socket namespace, by its
 	 * resolver: outside the strict-DNS guarantee, and journaled as such. */
 	STRV_FOREACH(line, run->report->resolved)
@@ -437,11 +479,13 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 				  .after = after};
 		int64_t id;
 
+		if (!run->journal || !rep->txn_id[0])
+			continue;
 		r = journal_step_begin(run->journal, rep->txn_id, &rec, &id);
 		if (r >= 0)
 			r = journal_step_finish(run->journal, id, STEP_DONE, NULL);
 		if (r < 0)
-			return r;
+			journal_failed(run, r, "recording a resolution");
 	}
 
 	ApplyContext ac = {
@@ -449,12 +493,14 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 		.self = run->oc.self,
 		.birthplace = bp ? bp->netns : NULL,
 		.ns = netns,
-		.journal = run->journal,
+		.journal = rep->txn_id[0] ? run->journal : NULL,
 		.txn_id = rep->txn_id,
 		.hooks = run->hooks ? &run->hooks->apply : NULL,
 		.userdata = run->userdata,
 	};
 	r = apply_plan(&ac, &rep->plan, !rep->teardown, &res);
+	if (ac.journal_error < 0)
+		journal_failed(run, ac.journal_error, "recording a step");
 	if (r < 0)
 		return r;
 
@@ -491,7 +537,8 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 	summary = rep->error   ? xstrdup(rep->error)
 		  : rep->drift ? xasprintf("drift repaired, %zu step(s) applied", res.applied)
 			       : xasprintf("%zu step(s) applied", res.applied);
-	return journal_txn_finish(run->journal, rep->txn_id, txn_outcome_of(rep->outcome), summary);
+	txn_finish(run, rep, txn_outcome_of(rep->outcome), summary);
+	return 0;
 }
 
 static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
@@ -499,43 +546,35 @@ static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
 	_cleanup_free_ char *error = NULL;
 	int r;
 
-	r = journal_txn_begin(run->journal, run->opts->trigger, "lockdown", rep->name, run->digest,
-			      rep->txn_id);
-	if (r < 0)
-		return r;
-	r = record_drift(run, rep, "lockdown");
-	if (r < 0)
-		return r;
+	txn_begin(run, "lockdown", rep);
+	record_drift(run, rep, "lockdown");
 	ApplyContext ac = {.desired = run->desired,
 			   .self = run->oc.self,
 			   .ns = netns,
-			   .journal = run->journal,
+			   .journal = rep->txn_id[0] ? run->journal : NULL,
 			   .txn_id = rep->txn_id,
 			   .hooks = run->hooks ? &run->hooks->apply : NULL,
 			   .userdata = run->userdata};
 	r = apply_lockdown(&ac, rep->name, &error);
+	if (ac.journal_error < 0)
+		journal_failed(run, ac.journal_error, "recording the lockdown");
 	rep->outcome = r < 0 ? NS_FAILED : NS_LOCKED_DOWN;
 	rep->error = r < 0 ? xasprintf("lockdown: %s", error ?: strerror(-r))
 			   : drift_summary(rep, "found; namespace locked down (drift.action lockdown)");
-	return journal_txn_finish(run->journal, rep->txn_id,
-				  r < 0 ? TXN_FAILED : TXN_LOCKDOWN, rep->error);
+	txn_finish(run, rep, r < 0 ? TXN_FAILED : TXN_LOCKDOWN, rep->error);
+	return 0;
 }
 
 static int alert_one(Run *run, NamespaceReport *rep)
 {
 	_cleanup_free_ char *summary = drift_summary(rep, "found, not repaired (drift.action alert)");
-	int r;
 
-	r = journal_txn_begin(run->journal, run->opts->trigger, "reconcile", rep->name, run->digest,
-			      rep->txn_id);
-	if (r < 0)
-		return r;
-	r = record_drift(run, rep, "alert");
-	if (r < 0)
-		return r;
+	txn_begin(run, "reconcile", rep);
+	record_drift(run, rep, "alert");
 	rep->outcome = NS_DRIFT_ALERT;
 	rep->error = xstrdup(summary);
-	return journal_txn_finish(run->journal, rep->txn_id, TXN_DRIFT, summary);
+	txn_finish(run, rep, TXN_DRIFT, summary);
+	return 0;
 }
 
 static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool teardown)
@@ -578,7 +617,7 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 		goto done;
 	}
 	if (!teardown)
-		rep->drift = was_in_sync(run, name);
+		rep->drift = was_in_sync(run, name, &have);
 	if (dry_run(run)) {
 		rep->outcome = NS_PENDING;
 		goto done;
@@ -608,15 +647,15 @@ done:
 	return 0;
 }
 
-static int recover_interrupted(Run *run)
+static void recover_interrupted(Run *run)
 {
 	TxnRecord *t = NULL;
 	size_t n = 0;
 	int r;
 
+	if (!run->journal)
+		return;
 	r = journal_unfinished(run->journal, &t, &n);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		r = journal_txn_finish(run->journal, t[i].id, TXN_INTERRUPTED,
 				       "interrupted: found unfinished by a later run, which "
@@ -625,7 +664,8 @@ static int recover_interrupted(Run *run)
 			strv_push(&run->report->interrupted, t[i].id);
 	}
 	txn_records_free(t, n);
-	return r;
+	if (r < 0)
+		journal_failed(run, r, "closing interrupted transactions");
 }
 
 static int reconcile_all(Run *run)
@@ -684,11 +724,11 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 		.hooks = hooks,
 		.userdata = userdata,
 		.digest = hexmem(d->digest, sizeof(d->digest)),
+		.history_lost = o->mode != RECONCILE_DRY_RUN && (o->history_lost || !journal),
 		.report = &report,
 	};
 	int r;
 
-	assert(o->mode == RECONCILE_DRY_RUN || journal);
 	assert(o->mode != RECONCILE_TEARDOWN || o->only_namespace);
 
 	if (!dry_run(&run)) {
@@ -697,20 +737,21 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 			r = lock;
 			goto finish;
 		}
-		r = recover_interrupted(&run);
-		if (r < 0)
-			goto finish;
+		recover_interrupted(&run);
 	}
-	if (journal)
-		(void)journal_get_in_sync(journal, &run.in_sync_mark, &run.in_sync_usec);
+	if (run.journal)
+		(void)journal_get_in_sync(run.journal, &run.in_sync_mark, &run.in_sync_usec);
 
 	r = observe_context_init(&run.oc, d->netns_dir, d->runtime_dir);
 	if (r < 0)
 		goto finish;
 	r = reconcile_all(&run);
-	if (r >= 0 && !dry_run(&run) && o->mode == RECONCILE_APPLY && !o->only_namespace &&
-	    all_in_sync(&report))
-		r = journal_mark_in_sync(journal, run.digest);
+	if (r >= 0 && run.journal && !dry_run(&run) && o->mode == RECONCILE_APPLY &&
+	    !o->only_namespace && all_in_sync(&report)) {
+		int k = journal_mark_in_sync(run.journal, run.digest);
+		if (k < 0)
+			journal_failed(&run, k, "marking the state in sync");
+	}
 finish:
 	observe_context_done(&run.oc);
 	free(run.digest);

@@ -50,6 +50,9 @@ typedef struct ReconcileReport {
 	size_t n;
 	char **interrupted; /* ids of crashed transactions found and closed */
 	char **resolved;    /* hostname endpoints resolved ("host -> addr") */
+	/* The journal failed during the run ("<what>: <error>"); everything
+	 * from then on ran unjournaled. NULL when it did not. */
+	char *journal_error;
 } ReconcileReport;
 
 void reconcile_report_done(ReconcileReport *r);
@@ -70,6 +73,11 @@ typedef struct ReconcileOptions {
 	/* Repair namespaces that drift.action "lockdown" locked down; without
 	 * it they stay locked down until the desired state changes. */
 	bool unlock;
+	/* The journal's history is lost (no journal could be opened, or a
+	 * damaged one was moved aside and this one is new): differences in an
+	 * existing namespace cannot be told from a desired change, and are
+	 * handled as drift (drift.action decides). */
+	bool history_lost;
 } ReconcileOptions;
 
 typedef struct ReconcileHooks {
@@ -81,11 +89,17 @@ typedef struct ReconcileHooks {
 		      void *userdata);
 	/* A namespace finished, with its outcome. */
 	void (*finished)(const NamespaceReport *r, void *userdata);
+	/* A journal write failed; the run goes on without the journal. */
+	void (*journal_failed)(const char *error, void *userdata);
 } ReconcileHooks;
 
-/* Runs a reconcile (or dry run, or teardown) of d. journal may be NULL in
- * dry-run mode. Returns < 0 for failures that stop the whole run (lock
- * busy: -EBUSY; journal errors); per-namespace failures are in the report. */
+/* Runs a reconcile (or dry run, or teardown) of d. journal may be NULL:
+ * nothing is recorded then (a dry run, or a journal that cannot be
+ * opened). A journal that fails during the run is dropped, and the run
+ * goes on unjournaled: repairs, lockdowns and teardowns must not depend on
+ * the journal being writable (report->journal_error says so). Returns < 0
+ * for failures that stop the whole run (lock busy: -EBUSY); per-namespace
+ * failures are in the report. */
 int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 		  const ReconcileHooks *hooks, void *userdata, ReconcileReport *ret);
 

@@ -15,7 +15,9 @@
  */
 #include <assert.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "journal-internal.h"
 #include "migrations.h"
@@ -273,7 +275,7 @@ static int journal_file_narrow(const char *path, const struct stat *st)
 	if (S_ISLNK(st->st_mode))
 		return -ELOOP;
 	if (!S_ISREG(st->st_mode))
-		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EBADFD;
 	if ((st->st_mode & 07777) == 0600)
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -444,6 +446,35 @@ int journal_open(const char *state_dir, bool read_only, Journal **ret)
 int journal_open_unmigrated(const char *state_dir, Journal **ret)
 {
 	return journal_open_full(state_dir, false, false, ret);
+}
+
+bool journal_error_is_damage(int r)
+{
+	return r == -EBADMSG || r == -ELOOP || r == -EISDIR || r == -EBADFD;
+}
+
+int journal_move_aside(const char *state_dir, char **ret_name)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	_cleanup_free_ char *name = NULL;
+	struct tm tm;
+	char stamp[32];
+	time_t now = time(NULL);
+
+	if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return -EINVAL;
+	name = xasprintf("%s.corrupt-%s", JOURNAL_FILE, stamp);
+	/* The database first: once it is gone, a -wal or -shm left behind
+	 * (renamed below) can no longer be mistaken for the new journal's. */
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+		_cleanup_free_ char *from = xasprintf("%s/%s%s", state_dir, JOURNAL_FILE, suffixes[i]);
+		_cleanup_free_ char *to = xasprintf("%s/%s%s", state_dir, name, suffixes[i]);
+
+		if (rename(from, to) < 0 && (errno != ENOENT || i == 0))
+			return negative_errno();
+	}
+	*ret_name = TAKE_PTR(name);
+	return 0;
 }
 
 Journal *journal_close(Journal *j)

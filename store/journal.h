@@ -111,6 +111,15 @@ void drift_records_free(DriftRecord *d, size_t n);
  * be, a newer one is -EPROTONOSUPPORT. */
 int journal_open(const char *state_dir, bool read_only, Journal **ret);
 Journal *journal_close(Journal *j);
+/* Whether an error of journal_open() means the file itself is unusable
+ * (not a database, corrupt, not a regular file) rather than its
+ * directory or the file system (full, read-only, permissions). */
+bool journal_error_is_damage(int r);
+/* Renames <state_dir>/journal.db (and its -wal and -shm) to
+ * journal.db.corrupt-<UTC time>, so that a new journal can start; the
+ * new name (without directory) in *ret_name. Renaming never follows a
+ * symbolic link and works for any kind of file. */
+int journal_move_aside(const char *state_dir, char **ret_name);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_close);
 
 /* PRAGMA user_version after migration; the number of shipped migrations. */

@@ -94,7 +94,9 @@ let
   hostnameEndpoints = lib.any (
     ns:
     ns.wireguard.managed
-    && lib.any (p: p.endpoint != null && !literalEndpoint p.endpoint) ns.wireguard.peers
+    && lib.any (
+      p: lib.any (e: !literalEndpoint e) (lib.optional (p.endpoint != null) p.endpoint ++ p.endpoints)
+    ) ns.wireguard.peers
   ) (attrValues cfg.namespaces);
 
   refreshIntervals = filter (s: s > 0) (

@@ -77,6 +77,17 @@ let
             the endpoint only feeds endpoint pinning and must be literal.
           '';
         };
+        endpoints = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "198.51.100.11:51820" ];
+          description = ''
+            Fallback endpoints of the same peer (at most 8), tried in order
+            after `endpoint` when the peer's latest handshake is older than
+            `drift.handshakeTimeoutSeconds`; same syntax and rules as
+            `endpoint`. Endpoint pinning admits all of them.
+          '';
+        };
         allowedIPs = mkOption {
           type = types.nullOr (types.listOf types.str);
           default = null;
@@ -229,7 +240,8 @@ let
           default = [ ];
           description = ''
             The peers. At least one for managed tunnels; for external tunnels
-            only with endpoint pinning, and then with `endpoint` only.
+            only with endpoint pinning, and then with `endpoint` and
+            `endpoints` only.
           '';
         };
         explicitOptions = explicitOption;
@@ -244,12 +256,15 @@ let
       // {
         inherit (p) presharedKeyFile endpoint persistentKeepalive;
       }
+      // optionalAttrs (p.endpoints != [ ]) { inherit (p) endpoints; }
       // optionalAttrs (p.allowedIPs != null) { inherit (p) allowedIPs; }
     else
       # Managed-only keys appear only when set, so that `vpnconf check`
       # reports them ("only for managed tunnels") instead of the module
       # dropping them silently.
-      { inherit (p) endpoint; } // genAttrs p.explicitOptions (n: p.${n});
+      { inherit (p) endpoint; }
+      // optionalAttrs (p.endpoints != [ ]) { inherit (p) endpoints; }
+      // genAttrs p.explicitOptions (n: p.${n});
 
   renderWireguard =
     wg:

@@ -3,7 +3,7 @@
  * The "wireguard" object of a namespace: interface, keys, addresses,
  * peers and their endpoints, endpoint pinning. For external tunnels
  * (managed: false) only interface, socketNamespace, endpointPinning and
- * peers[].endpoint are accepted; the field tables mark everything else
+ * peers[].endpoint(s) are accepted; the field tables mark everything else
  * JSON_FIELD_MANAGED_ONLY.
  */
 #include <arpa/inet.h>
@@ -139,6 +139,36 @@ static void dispatch_endpoint(ParseContext *c, const char *path, json_t *v, void
 	peer->has_endpoint = true;
 }
 
+/* peers[].endpoints: each entry has the syntax of endpoint; the rules
+ * that relate them (opt-ins, pinning, duplicates) are cross-field rules
+ * (desired-validate.c). */
+static void dispatch_endpoints(ParseContext *c, const char *path, json_t *v, void *base,
+			       const JsonField *f)
+{
+	Peer *peer = base;
+	json_t *item;
+	size_t i;
+
+	if (!json_expect_array(c, path, v, 0, PEER_ENDPOINTS_MAX))
+		return;
+	json_array_foreach(v, i, item) {
+		_cleanup_free_ char *p = json_path_index(path, i);
+		const char *s = json_expect_string(c, p, item, NULL), *why;
+		Endpoint e;
+
+		if (!s)
+			continue;
+		why = endpoint_parse(s, &e);
+		if (why) {
+			_cleanup_free_ char *q = json_quote(s);
+			parse_error(c, p, "%s %s", q, why);
+			continue;
+		}
+		*ARRAY_APPEND(peer->endpoints, peer->n_endpoints) = e;
+		strv_push(&peer->endpoints_raw, s);
+	}
+}
+
 static void dispatch_allowed_ips(ParseContext *c, const char *path, json_t *v, void *base,
 				 const JsonField *f)
 {
@@ -153,6 +183,7 @@ static const JsonField peer_fields[] = {
 	{"presharedKeyFile", json_dispatch_path, offsetof(Peer, preshared_key_file),
 	 JSON_FIELD_NULLABLE | JSON_FIELD_MANAGED_ONLY},
 	{"endpoint", dispatch_endpoint, 0, JSON_FIELD_NULLABLE},
+	{"endpoints", dispatch_endpoints, 0, JSON_FIELD_NULLABLE},
 	{"allowedIPs", dispatch_allowed_ips, 0,
 	 JSON_FIELD_REQUIRED_MANAGED | JSON_FIELD_MANAGED_ONLY},
 	{"persistentKeepalive", json_dispatch_u16, offsetof(Peer, persistent_keepalive),

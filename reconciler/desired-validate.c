@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <strings.h>
 #include <stdio.h>
 
 #include "desired-json.h"
@@ -104,25 +105,18 @@ static void validate_ipv6(Validator *v, const Namespace *ns)
 	}
 }
 
-static void validate_peer_endpoint(Validator *v, const Namespace *ns, size_t i)
+/* The rules every endpoint of a peer's list follows (sub is its path). */
+static void validate_one_endpoint(Validator *v, const Namespace *ns, const char *sub,
+				  const Endpoint *e)
 {
 	const WireguardConfig *wg = &ns->wg;
-	const Peer *peer = &wg->peers[i];
-	_cleanup_free_ char *sub = xasprintf("wireguard.peers[%zu].endpoint", i);
 
-	if (!peer->has_endpoint) {
-		if (wg->pinning_enable)
-			ns_error(v, ns, sub,
-				 "is required: endpoint pinning needs every peer to have a "
-				 "literal endpoint");
-		return;
-	}
-	if (peer->endpoint.literal)
+	if (e->literal)
 		return;
 	if (wg->pinning_enable)
 		ns_error(v, ns, sub,
 			 "endpoint pinning needs a literal IP endpoint, not the hostname \"%s\"",
-			 peer->endpoint.host);
+			 e->host);
 	if (!wg->managed) {
 		if (!wg->pinning_enable)
 			ns_error(v, ns, sub,
@@ -136,6 +130,58 @@ static void validate_peer_endpoint(Validator *v, const Namespace *ns, size_t i)
 	if (wg->dynamic_endpoint_refresh_seconds == 0)
 		ns_error(v, ns, sub,
 			 "hostname endpoints need wireguard.dynamicEndpointRefreshSeconds > 0");
+}
+
+static bool endpoint_equal(const Endpoint *a, const Endpoint *b)
+{
+	if (a->port != b->port || a->literal != b->literal)
+		return false;
+	return a->literal ? ipaddr_equal(&a->addr, &b->addr) : strcasecmp(a->host, b->host) == 0;
+}
+
+static char *endpoint_path(const Peer *peer, size_t peer_index, size_t k)
+{
+	if (peer->has_endpoint && k == 0)
+		return xasprintf("wireguard.peers[%zu].endpoint", peer_index);
+	return xasprintf("wireguard.peers[%zu].endpoints[%zu]", peer_index,
+			 k - (peer->has_endpoint ? 1 : 0));
+}
+
+static void validate_peer_endpoint(Validator *v, const Namespace *ns, size_t i)
+{
+	const WireguardConfig *wg = &ns->wg;
+	const Peer *peer = &wg->peers[i];
+	size_t n = peer_endpoint_count(peer);
+
+	if (!peer->has_endpoint) {
+		_cleanup_free_ char *sub = xasprintf("wireguard.peers[%zu].endpoint", i);
+
+		if (wg->pinning_enable)
+			ns_error(v, ns, sub,
+				 "is required: endpoint pinning needs every peer to have a "
+				 "literal endpoint");
+		if (peer->n_endpoints > 0) {
+			free(sub);
+			sub = xasprintf("wireguard.peers[%zu].endpoints", i);
+			ns_error(v, ns, sub,
+				 "needs peers[%zu].endpoint: fallback endpoints are tried after it", i);
+		}
+		return;
+	}
+	for (size_t k = 0; k < n; k++) {
+		_cleanup_free_ char *sub = endpoint_path(peer, i, k);
+		const Endpoint *e = peer_endpoint_at(peer, k, NULL);
+
+		validate_one_endpoint(v, ns, sub, e);
+		for (size_t j = 0; j < k; j++)
+			if (endpoint_equal(e, peer_endpoint_at(peer, j, NULL))) {
+				_cleanup_free_ char *other = endpoint_path(peer, i, j);
+
+				ns_error(v, ns, sub, "duplicate endpoint: the same as %s",
+					 other + strlen("wireguard."));
+				break;
+			}
+	}
 }
 
 static int peer_index_compare(const void *a, const void *b, void *userdata)

@@ -103,7 +103,33 @@ static void peer_done(Peer *p)
 	free(p->preshared_key_file);
 	free(p->endpoint_raw);
 	free(p->endpoint.host);
+	FOREACH_ARRAY(e, p->endpoints, p->n_endpoints)
+	free(e->host);
+	free(p->endpoints);
+	strv_free(p->endpoints_raw);
 	free(p->allowed_ips);
+}
+
+size_t peer_endpoint_count(const Peer *p)
+{
+	return (p->has_endpoint ? 1 : 0) + p->n_endpoints;
+}
+
+const Endpoint *peer_endpoint_at(const Peer *p, size_t i, const char **ret_raw)
+{
+	if (p->has_endpoint) {
+		if (i == 0) {
+			if (ret_raw)
+				*ret_raw = p->endpoint_raw;
+			return &p->endpoint;
+		}
+		i--;
+	}
+	if (i >= p->n_endpoints)
+		return NULL;
+	if (ret_raw)
+		*ret_raw = p->endpoints_raw[i];
+	return &p->endpoints[i];
 }
 
 static void namespace_done(Namespace *ns)

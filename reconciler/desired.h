@@ -92,6 +92,9 @@ typedef struct Endpoint {
 	bool literal;
 } Endpoint;
 
+/* peers[].endpoints: at most this many fallback endpoints per peer. */
+#define PEER_ENDPOINTS_MAX 8
+
 typedef struct Peer {
 	uint8_t public_key[WG_KEY_LEN];
 	char *public_key_b64; /* canonical base64, 44 chars */
@@ -99,6 +102,10 @@ typedef struct Peer {
 	bool has_endpoint;
 	char *endpoint_raw; /* as written, for messages */
 	Endpoint endpoint;
+	/* peers[].endpoints: fallbacks tried in order after endpoint. */
+	Endpoint *endpoints;
+	char **endpoints_raw;
+	size_t n_endpoints;
 	IpPrefix *allowed_ips;
 	size_t n_allowed_ips;
 	uint16_t persistent_keepalive; /* 0: off */
@@ -228,3 +235,9 @@ uint32_t derive_pinning_fwmark(const char *ifname);
 bool namespace_name_is_valid(const char *s);
 bool interface_name_is_valid(const char *s);
 bool port_list_contains(const PortList *l, uint16_t port);
+
+/* A peer's endpoint list: endpoint, then endpoints[] in order. Index 0
+ * is endpoint (when set). ret_raw (may be NULL) receives the text as
+ * written. NULL past the end. */
+size_t peer_endpoint_count(const Peer *p);
+const Endpoint *peer_endpoint_at(const Peer *p, size_t i, const char **ret_raw);

@@ -456,9 +456,15 @@ int nft_pin_build(const Namespace *ns, NftTable **ret)
 	if (!ns->wg.pinning_enable || mark == 0 || isempty(ns->name))
 		return -EINVAL;
 
+	/* Every endpoint of a peer's list, fallbacks included: the tunnel may
+	 * be moved to any of them without touching the pinning table. */
 	FOREACH_ARRAY(p, ns->wg.peers, ns->wg.n_peers)
-		if (p->has_endpoint && p->endpoint.literal)
-			*ARRAY_APPEND(targets, n) = (PinTarget){p->endpoint.addr, p->endpoint.port};
+		for (size_t k = 0; k < peer_endpoint_count(p); k++) {
+			const Endpoint *e = peer_endpoint_at(p, k, NULL);
+
+			if (e->literal)
+				*ARRAY_APPEND(targets, n) = (PinTarget){e->addr, e->port};
+		}
 	if (n > 0)
 		qsort(targets, n, sizeof(PinTarget), pin_target_compare);
 

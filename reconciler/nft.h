@@ -51,7 +51,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NftTable *, nft_table_free);
 int nft_policy_build(const Namespace *ns, NftTable **ret);
 int nft_lockdown_build(NftTable **ret);
 /* Endpoint pinning for ns (requires ns->wg.pinning_enable and literal
- * endpoints; resolved hostname endpoints are never pinned). */
+ * endpoints; resolved hostname endpoints are never pinned): admits every
+ * endpoint of every peer, peers[].endpoints included. */
 int nft_pin_build(const Namespace *ns, NftTable **ret);
 /* "vpnconf-pin-<namespace>", newly allocated. */
 char *nft_pin_table_name(const char *ns_name);

@@ -162,6 +162,58 @@ TEST(reject_pinning_with_hostname_endpoints)
 			"'allowedIPs': []}, {'publicKey': '" TEST_KEY_B "', 'allowedIPs': []}]");
 }
 
+#define PEER_FALLBACKS(list) "[{'publicKey': '" TEST_KEY_A "', 'endpoint': '192.0.2.1:51820', " \
+			      "'endpoints': " list ", 'allowedIPs': ['0.0.0.0/0']}]"
+
+TEST(reject_fallback_endpoints)
+{
+	REFUSE(NS "wireguard.peers[0].endpoints[1]", "\"192.0.2.300:1\" has neither a valid IPv4",
+	       .peers = PEER_FALLBACKS("['192.0.2.2:1', '192.0.2.300:1']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[0]", "must be a string",
+	       .peers = PEER_FALLBACKS("[51820]"));
+	REFUSE(NS "wireguard.peers[0].endpoints", "must be an array",
+	       .peers = PEER_FALLBACKS("'192.0.2.2:1'"));
+	REFUSE(NS "wireguard.peers[0].endpoints", "has 9 entries, at most 8 are allowed",
+	       .peers = PEER_FALLBACKS("['192.0.2.2:1', '192.0.2.3:1', '192.0.2.4:1', "
+				       "'192.0.2.5:1', '192.0.2.6:1', '192.0.2.7:1', "
+				       "'192.0.2.8:1', '192.0.2.9:1', '192.0.2.10:1']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[0]",
+	       "duplicate endpoint: the same as peers[0].endpoint",
+	       .peers = PEER_FALLBACKS("['192.0.2.1:51820']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[2]",
+	       "duplicate endpoint: the same as peers[0].endpoints[0]",
+	       .peers = PEER_FALLBACKS("['[2001:db8::1]:1', '192.0.2.2:1', '[2001:db8:0::1]:1']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[1]",
+	       "duplicate endpoint: the same as peers[0].endpoints[0]",
+	       .wg = "'allowHostnameEndpoints': true, 'dynamicEndpointRefreshSeconds': 300",
+	       .peers = PEER_FALLBACKS("['b.example.net:1', 'B.example.NET:1']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[0]",
+	       "hostname endpoints need wireguard.allowHostnameEndpoints = true",
+	       .wg = "'dynamicEndpointRefreshSeconds': 300",
+	       .peers = PEER_FALLBACKS("['b.example.net:51820']"));
+	REFUSE(NS "wireguard.peers[0].endpoints[0]", "endpoint pinning needs a literal IP endpoint",
+	       .wg = "'allowHostnameEndpoints': true, 'dynamicEndpointRefreshSeconds': 300, "
+		     "'endpointPinning': {'enable': true}",
+	       .peers = PEER_FALLBACKS("['b.example.net:51820']"));
+	REFUSE(NS "wireguard.peers[0].endpoints", "needs peers[0].endpoint",
+	       .peers = "[{'publicKey': '" TEST_KEY_A "', 'endpoints': ['192.0.2.2:1'], "
+			"'allowedIPs': []}]");
+	REFUSE(NS "wireguard.peers[0].endpoints[0]", "must be a literal IP endpoint",
+	       .external = true,
+	       .peers = "[{'endpoint': '192.0.2.1:1', 'endpoints': ['vpn.example.net:1']}]");
+	/* Literal fallbacks with pinning, hostname ones with the opt-in, and
+	 * an external tunnel's literal fallbacks are fine. */
+	desired_free(accept_doc(DOC(.wg = "'endpointPinning': {'enable': true}",
+				    .peers = PEER_FALLBACKS("['192.0.2.2:1', '[2001:db8::1]:1']"))));
+	desired_free(accept_doc(DOC(.wg = "'allowHostnameEndpoints': true, "
+					  "'dynamicEndpointRefreshSeconds': 300",
+				    .peers = PEER_FALLBACKS("['b.example.net:1', '192.0.2.1:1']"))));
+	desired_free(accept_doc(DOC(.peers = PEER_FALLBACKS("null"))));
+	desired_free(accept_doc(DOC(.external = true, .wg = "'endpointPinning': {'enable': true}",
+				    .peers = "[{'endpoint': '192.0.2.1:1', "
+					     "'endpoints': ['192.0.2.2:1']}]")));
+}
+
 TEST(reject_fwmark_not_pinning_mark)
 {
 	REFUSE(NS "wireguard.fwMark", "must equal the endpoint pinning mark 1602405312",

@@ -241,6 +241,35 @@ TEST(desired_egress_lists)
 	ASSERT_FALSE(ns->allow_essential_icmp);
 }
 
+TEST(desired_fallback_endpoints)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+		DOC(.wg = "'allowHostnameEndpoints': true, 'dynamicEndpointRefreshSeconds': 60",
+		    .peers = "[{'publicKey': '" TEST_KEY_A "', 'endpoint': '192.0.2.1:51820', "
+			     "'endpoints': ['[2001:db8::2]:443', 'b.example.net:51821'], "
+			     "'allowedIPs': []}, {'publicKey': '" TEST_KEY_B "', 'allowedIPs': []}]"));
+	const Peer *p = &d->namespaces[0].wg.peers[0];
+	const Endpoint *e;
+	const char *raw = NULL;
+
+	ASSERT_EQ(peer_endpoint_count(p), 3);
+	e = peer_endpoint_at(p, 0, &raw);
+	ASSERT_TRUE(e == &p->endpoint);
+	ASSERT_STREQ(raw, "192.0.2.1:51820");
+	e = peer_endpoint_at(p, 1, &raw);
+	ASSERT_TRUE(e->literal);
+	ASSERT_EQ(e->addr.family, AF_INET6);
+	ASSERT_EQ(e->port, 443);
+	ASSERT_STREQ(raw, "[2001:db8::2]:443");
+	e = peer_endpoint_at(p, 2, &raw);
+	ASSERT_FALSE(e->literal);
+	ASSERT_STREQ(e->host, "b.example.net");
+	ASSERT_EQ(e->port, 51821);
+	ASSERT_TRUE(peer_endpoint_at(p, 3, NULL) == NULL);
+	ASSERT_EQ(peer_endpoint_count(&d->namespaces[0].wg.peers[1]), 0);
+	ASSERT_TRUE(peer_endpoint_at(&d->namespaces[0].wg.peers[1], 0, NULL) == NULL);
+}
+
 TEST(desired_pinning_mark_becomes_device_mark)
 {
 	_cleanup_(desired_freep) Desired *d =

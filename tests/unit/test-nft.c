@@ -318,6 +318,37 @@ TEST(pin_rules)
 	ASSERT_ERR(nft_pin_build(&ns.ns, &t), EINVAL);
 }
 
+/* peers[].endpoints: the pinning table admits every endpoint of a peer's
+ * list (the tunnel may move to any of them), sorted and each once; a
+ * hostname fallback is never pinned. */
+TEST(pin_admits_fallback_endpoints)
+{
+	static const char *const output[] = {
+	    "meta mark 0x00051820 ip daddr 192.0.2.7 udp dport 51820 accept",
+	    "meta mark 0x00051820 ip daddr 192.0.2.8 udp dport 51820 accept",
+	    "meta mark 0x00051820 ip daddr 198.51.100.9 udp dport 4500 accept",
+	    "meta mark 0x00051820 ip6 daddr 2001:db8::7 udp dport 443 accept",
+	    "meta mark 0x00051820 meta l4proto udp drop",
+	};
+	_cleanup_(nft_table_freep) NftTable *t = NULL;
+	Endpoint fallbacks[4] = {
+		{.literal = true, .port = 4500},
+		{.literal = true, .port = 51820},
+		{.host = (char *)"backup.example.org", .port = 51820},
+		{.literal = true, .port = 51820}, /* the same as peers[0].endpoint */
+	};
+	TestNs ns;
+
+	test_ns_reference(&ns);
+	test_ns_parse_addr("198.51.100.9", &fallbacks[0].addr);
+	test_ns_parse_addr("192.0.2.8", &fallbacks[1].addr);
+	test_ns_parse_addr("192.0.2.7", &fallbacks[3].addr);
+	ns.peers[0].endpoints = fallbacks;
+	ns.peers[0].n_endpoints = ELEMENTSOF(fallbacks);
+	ASSERT_OK(nft_pin_build(&ns.ns, &t));
+	assert_rules(t, "output", output, ELEMENTSOF(output));
+}
+
 TEST(golden_policy)
 {
 	_cleanup_(nft_table_freep) NftTable *t = NULL;

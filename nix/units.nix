@@ -250,6 +250,11 @@ let
       if user == null then null else toString user;
     dynamicUser = truthy (execConfig.DynamicUser or false);
     inherit (u.vpn) allowRootInHighAssurance;
+  }
+  // optionalAttrs (u.vpn.keepNetworkCapabilities or false) {
+    # What vpnconf-generator needs to leave the capabilities alone, as
+    # the settings above do.
+    keepNetworkCapabilities = true;
   };
 
   rendered =

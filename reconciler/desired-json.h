@@ -135,6 +135,8 @@ const char *path_check(const char *s, bool dir);
  * c->managed for the rest of the namespace. */
 void parse_wireguard(ParseContext *c, const char *path, json_t *v, void *base,
 		     const JsonField *f);
+/* The "publish" array of a namespace (base: Namespace). */
+void parse_publish(ParseContext *c, const char *path, json_t *v, void *base, const JsonField *f);
 /* One namespace: defaults, the object at path, then the derivations. */
 void parse_namespace(ParseContext *c, const char *path, const char *name, json_t *v,
 		     Namespace *ns);

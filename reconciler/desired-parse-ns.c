@@ -223,6 +223,7 @@ static const JsonField namespace_fields[] = {
 	{"egress", json_dispatch_nested, 0, 0, 0, 0, egress_fields},
 	{"ingress", json_dispatch_nested, 0, 0, 0, 0, ingress_fields},
 	{"publishToHost", json_dispatch_nested, 0, 0, 0, 0, publish_fields},
+	{"publish", parse_publish},
 	{"hostLink", json_dispatch_nested, 0, 0, 0, 0, host_link_fields},
 	{},
 };

@@ -105,6 +105,7 @@ static const JsonField unit_fields[] = {
 	{"dynamicUser", json_dispatch_bool, offsetof(Unit, dynamic_user)},
 	{"allowRootInHighAssurance", json_dispatch_bool,
 	 offsetof(Unit, allow_root_in_high_assurance)},
+	{"keepNetworkCapabilities", json_dispatch_bool, offsetof(Unit, keep_network_capabilities)},
 	{},
 };
 

@@ -445,6 +445,38 @@ static void validate_units(Validator *v)
 	}
 }
 
+/* Two listeners claiming one host socket would make the second socket unit
+ * fail at boot; refuse them here, naming both. */
+static void validate_publish(Validator *v)
+{
+	const Desired *d = v->d;
+
+	for (size_t i = 0; i < d->n_namespaces; i++)
+		for (size_t k = 0; k < d->namespaces[i].n_publish; k++) {
+			const Publish *a = &d->namespaces[i].publish[k];
+			bool done = false;
+
+			for (size_t j = 0; j <= i && !done; j++)
+				for (size_t l = 0; l < d->namespaces[j].n_publish && !done; l++) {
+					const Publish *b = &d->namespaces[j].publish[l];
+					_cleanup_free_ char *sub = NULL, *other = NULL, *q = NULL;
+
+					if (j == i && l >= k)
+						break;
+					if (!publish_listen_overlaps(a, b))
+						continue;
+					sub = xasprintf("publish[%zu].listen", k);
+					other = json_path_key("namespaces", d->namespaces[j].name);
+					q = json_quote(a->listen);
+					ns_error(v, &d->namespaces[i], sub,
+						 "listen address %s is already claimed by "
+						 "%s.publish[%zu].listen (%s)",
+						 q, other, l, b->listen);
+					done = true;
+				}
+		}
+}
+
 int desired_validate(const Desired *d, DesiredErrors *errors)
 {
 	Validator v = {.d = d, .errors = errors};
@@ -456,5 +488,6 @@ int desired_validate(const Desired *d, DesiredErrors *errors)
 	validate_pinning_marks(&v);
 	validate_subnets(&v);
 	validate_units(&v);
+	validate_publish(&v);
 	return errors->n > n_before ? -EINVAL : 0;
 }

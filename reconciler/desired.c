@@ -150,6 +150,9 @@ static void namespace_done(Namespace *ns)
 	free(ns->ingress_tunnel_tcp.ports);
 	free(ns->ingress_tunnel_udp.ports);
 	free(ns->publish_tcp.ports);
+	FOREACH_ARRAY(pub, ns->publish, ns->n_publish)
+		free(pub->listen);
+	free(ns->publish);
 }
 
 Desired *desired_free(Desired *d)

@@ -131,6 +131,15 @@ typedef struct WireguardConfig {
 	size_t n_peers;
 } WireguardConfig;
 
+/* namespaces.<n>.publish[]: a listener in the host's namespace whose
+ * connections a proxy inside the namespace forwards to 127.0.0.1:port. */
+typedef struct Publish {
+	char *listen; /* as written: "ADDR:PORT" or "[ADDR6]:PORT" */
+	IpAddr addr;
+	uint16_t listen_port;
+	uint16_t port;
+} Publish;
+
 typedef struct Namespace {
 	char *name;
 	SecurityProfile profile;
@@ -155,6 +164,8 @@ typedef struct Namespace {
 	PortList ingress_tunnel_tcp;
 	PortList ingress_tunnel_udp;
 	PortList publish_tcp;
+	Publish *publish; /* as written, in order */
+	size_t n_publish;
 
 	bool host_link_enable; /* as written */
 	bool host_link; /* effective: enable || publishToHost.tcp non-empty */
@@ -171,6 +182,7 @@ typedef struct Unit {
 	char *user; /* NULL: none given */
 	bool dynamic_user;
 	bool allow_root_in_high_assurance;
+	bool keep_network_capabilities;
 } Unit;
 
 typedef struct Desired {
@@ -234,6 +246,9 @@ uint32_t derive_pinning_fwmark(const char *ifname);
 
 bool namespace_name_is_valid(const char *s);
 bool interface_name_is_valid(const char *s);
+/* Whether two publish listeners would claim the same host socket: the
+ * same address and port, or a wildcard address covering the other. */
+bool publish_listen_overlaps(const Publish *a, const Publish *b);
 bool port_list_contains(const PortList *l, uint16_t port);
 
 /* A peer's endpoint list: endpoint, then endpoints[] in order. Index 0

@@ -12,7 +12,9 @@
 #include <linux/netlink.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../unit/test-nft-ns.h"
 #include "nft-internal.h"
@@ -54,6 +56,10 @@ static char *run(const char *fmt, ...)
 	}
 	return out;
 }
+
+/* Golden listings print layer 4 protocols as numbers ("meta l4proto 17"):
+ * the names come from /etc/protocols, which a minimal root lacks. */
+#define NFT_LIST "nft --numeric-protocol list table"
 
 static void check_expected(const char *name, const char *text)
 {
@@ -142,13 +148,36 @@ TEST(apply_reference_and_list)
 	s = open_socket();
 	t = build(test_ns_reference);
 	ASSERT_OK(nft_table_replace(s, t));
-	text = run("nft list table inet vpnconf");
+	text = run(NFT_LIST " inet vpnconf");
 	check_expected("nft-policy-reference.nft", text);
 
 	d = build(test_ns_dual_stack);
 	ASSERT_OK(nft_table_replace(s, d));
-	text6 = run("nft list table inet vpnconf");
+	text6 = run(NFT_LIST " inet vpnconf");
 	check_expected("nft-policy-dual-stack.nft", text6);
+}
+
+/* A root without /etc/protocols (netbase) printed "meta l4proto 17" where
+ * the golden file said "udp": the listing must not depend on that file. */
+TEST(golden_listing_without_etc_protocols)
+{
+	_cleanup_(nft_socket_freep) NftSocket *s = NULL;
+	_cleanup_(nft_table_freep) NftTable *pin = NULL;
+	_cleanup_free_ char *text = NULL;
+	TestNs ns;
+
+	fresh_netns();
+	/* The sandbox's mount namespace is private: hide the file there. */
+	if (access("/etc/protocols", F_OK) == 0 &&
+	    mount("/dev/null", "/etc/protocols", NULL, MS_BIND, NULL) < 0)
+		TEST_FAIL("hiding /etc/protocols: %m");
+	s = open_socket();
+	test_ns_reference(&ns);
+	ASSERT_OK(nft_pin_build(&ns.ns, &pin));
+	ASSERT_OK(nft_table_replace(s, pin));
+	text = run(NFT_LIST " inet vpnconf-pin-ref");
+	check_expected("nft-pin.nft", text);
+	(void) umount("/etc/protocols");
 }
 
 TEST(observe_equals_applied)
@@ -387,14 +416,14 @@ TEST(lockdown_and_pin)
 	ASSERT_EQ(observe_diff(s, lock, NULL), 0);
 	ASSERT_OK(nft_table_observe(s, "vpnconf", &have));
 	ASSERT_EQ(nft_table_kind(have), NFT_TABLE_LOCKDOWN);
-	text = run("nft list table inet vpnconf");
+	text = run(NFT_LIST " inet vpnconf");
 	check_expected("nft-lockdown.nft", text);
 
 	test_ns_reference(&ns);
 	ASSERT_OK(nft_pin_build(&ns.ns, &pin));
 	ASSERT_OK(nft_table_replace(s, pin));
 	ASSERT_EQ(observe_diff(s, pin, NULL), 0);
-	pintext = run("nft list table inet vpnconf-pin-ref");
+	pintext = run(NFT_LIST " inet vpnconf-pin-ref");
 	check_expected("nft-pin.nft", pintext);
 
 	/* A lockdown table replaced by the policy and back. */

@@ -3,8 +3,9 @@
 # a refresh interval) is resolved at reconcile time in the tunnel's socket
 # namespace, journaled as resolved outside the strict-DNS guarantee, and
 # the tunnel works; when the name moves to another address, the next
-# reconcile follows it. Names come from the guest's own /etc/hosts (the
-# guest writes to an overlay: nothing of the host changes).
+# reconcile follows it. Names come from an /etc/hosts the test writes (the
+# guest writes to an overlay: nothing of the host changes), with an
+# nsswitch.conf that reads it: a minimal root may have neither.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vpn-fixture.sh"
@@ -13,9 +14,18 @@ load_wireguard
 fx_vpnsrv
 fx_client_key
 fx_desired
-cp /etc/hosts "$VM_TMP/hosts.orig"
-on_exit "cp '$VM_TMP/hosts.orig' /etc/hosts"
-echo "10.99.0.2 vpn.vpnconf.test" >>/etc/hosts
+# own_etc FILE CONTENT: /etc/FILE holds CONTENT until the test exits.
+own_etc() {
+  if [[ -e /etc/$1 ]]; then
+    cp -a "/etc/$1" "$VM_TMP/$1.orig"
+    on_exit "cp -a '$VM_TMP/$1.orig' '/etc/$1'"
+  else
+    on_exit "rm -f '/etc/$1'"
+  fi
+  printf '%s\n' "$2" >"/etc/$1"
+}
+own_etc hosts $'127.0.0.1 localhost\n10.99.0.2 vpn.vpnconf.test'
+own_etc nsswitch.conf 'hosts: files'
 
 fx_edit '.namespaces[$ns].wireguard += { allowHostnameEndpoints: true,
     dynamicEndpointRefreshSeconds: 60 }

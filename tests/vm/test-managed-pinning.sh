@@ -25,10 +25,10 @@ pin_table=vpnconf-pin-$FX_NS
 # check_pinning MARK: the pin table and the device both use MARK.
 check_pinning() {
   local mark=$1 table
-  table=$(nft list table inet "$pin_table") || fail "no $pin_table in the initial namespace"
+  table=$(nft --numeric-protocol list table inet "$pin_table") || fail "no $pin_table in the initial namespace"
   for want in 'comment "vpnconf:pin"' \
     "$(printf 'meta mark 0x%08x ip daddr 10.99.0.2 udp dport 51820 accept' "$mark")" \
-    "$(printf 'meta mark 0x%08x meta l4proto udp drop' "$mark")"; do
+    "$(printf 'meta mark 0x%08x meta l4proto 17 drop' "$mark")"; do
     grep -qF "$want" <<<"$table" || fail "$pin_table lacks: $want"$'\n'"$table"
   done
   [[ $(in_ns "$FX_NS" wg show "$FX_IF" fwmark) == "$(printf '0x%x' "$mark")" ]] ||

@@ -296,7 +296,8 @@ static void collect(ObserveContext *oc, const Desired *d, Journal *j, NsStatus *
 	_cleanup_strv_free_ char **resolved = NULL;
 	Birthplace *bp = NULL;
 
-	(void)reconcile_observe_plan(oc, d, s->name, s->ns, !s->ns, now_usec_realtime(), &resolved,
+	(void)reconcile_observe_plan(oc, d, s->name, s->ns, !s->ns, now_usec_realtime(), NULL,
+				     &resolved,
 				     &s->have, &n, &bp, &s->plan, &s->error);
 	if (j && journal_last_txn(j, s->name, &s->last) >= 0)
 		s->has_last = true;

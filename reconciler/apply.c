@@ -333,11 +333,44 @@ int apply_lockdown(ApplyContext *c, const char *ns_name, char **ret_error)
 	return k;
 }
 
+static bool step_is_policy(const Step *s)
+{
+	return s->kind == STEP_NFT_REPLACE && s->site == SITE_NAMESPACE;
+}
+
+/* The number of leading steps that protect the namespace: up to and
+ * including the last of its creation, sysctls, policy replacement and
+ * conntrack flush. */
+static size_t protective_steps(const Plan *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const Step *s = p->steps[i];
+
+		if (s->kind == STEP_NETNS_CREATE || s->kind == STEP_CONNTRACK_FLUSH ||
+		    (s->kind == STEP_SYSCTL_SET && s->site == SITE_NAMESPACE) || step_is_policy(s))
+			n = i + 1;
+	}
+	return n;
+}
+
+static void lock_down(ApplyContext *c, const Plan *p, ApplyResult *res)
+{
+	int r;
+
+	res->outcome = APPLY_LOCKED_DOWN;
+	if (c->ns && *c->ns) {
+		r = apply_lockdown(c, p->steps[0]->namespace, &res->lockdown_error);
+		if (r < 0 && !res->lockdown_error)
+			res->lockdown_error = xstrdup(strerror(-r));
+	}
+}
+
 static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int64_t *ids,
 		    ApplyResult *res)
 {
 	bool lockdown = false;
-	int r;
 
 	for (size_t j = failed_at; j-- > 0;) {
 		const Step *s = p->steps[j];
@@ -353,19 +386,15 @@ static int rollback(ApplyContext *c, const Plan *p, size_t failed_at, const int6
 			continue;
 		run_one(c, s->inverse, true, &id, &k, &message);
 		journal_finish(c, ids[j], k < 0 ? STEP_UNDO_FAILED : STEP_UNDONE, message);
-		if (k < 0)
+		/* The inverse rule found no table vpnconf could vouch for:
+		 * the namespace is now locked down, and says so. */
+		if (k < 0 || (step_is_policy(s->inverse) &&
+			      nft_table_kind(s->inverse->table) == NFT_TABLE_LOCKDOWN))
 			lockdown = true;
 	}
 	res->outcome = APPLY_ROLLED_BACK;
-	if (!lockdown)
-		return 0;
-
-	res->outcome = APPLY_LOCKED_DOWN;
-	if (c->ns && *c->ns) {
-		r = apply_lockdown(c, p->steps[0]->namespace, &res->lockdown_error);
-		if (r < 0 && !res->lockdown_error)
-			res->lockdown_error = xstrdup(strerror(-r));
-	}
+	if (lockdown)
+		lock_down(c, p, res);
 	return 0;
 }
 
@@ -405,7 +434,8 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 {
 	_cleanup_free_ int64_t *ids = xcalloc(p->n ?: 1, sizeof(int64_t));
 	ApplyResult res = {.outcome = APPLY_DONE};
-	int r;
+	size_t protective = c->repair ? protective_steps(p) : 0;
+	int r = 0;
 
 	journal_plan(c, p, ids);
 	for (size_t i = 0; i < p->n; i++) {
@@ -432,11 +462,14 @@ int apply_plan(ApplyContext *c, const Plan *p, bool with_rollback, ApplyResult *
 		res.failed++;
 		if (!res.error)
 			res.error = TAKE_PTR(message);
-		if (!with_rollback) {
+		if (!with_rollback || (c->repair && i >= protective)) {
 			res.outcome = APPLY_PARTIAL;
 			continue;
 		}
-		r = rollback(c, p, i, ids, &res);
+		if (c->repair && c->ns && *c->ns)
+			lock_down(c, p, &res);
+		else
+			r = rollback(c, p, i, ids, &res);
 		if (r < 0) {
 			apply_result_done(&res);
 			return r;

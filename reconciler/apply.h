@@ -27,6 +27,9 @@ typedef struct ApplyContext {
 	Netns *birthplace; /* the tunnel's socket namespace (may be self) */
 	Netns **ns;        /* the confinement namespace; set by NETNS_CREATE,
 			    * cleared by NETNS_DELETE */
+	/* The plan repairs drift: a failure never rolls back towards the
+	 * drifted state (see apply_plan()). */
+	bool repair;
 	Journal *journal;  /* NULL: not journaled (tests, or an unusable journal) */
 	const char *txn_id;
 	/* The first journal error; the journal is then set to NULL and the
@@ -40,7 +43,8 @@ typedef enum ApplyOutcome {
 	APPLY_DONE,        /* every step succeeded */
 	APPLY_ROLLED_BACK, /* a step failed; every applied step was undone */
 	APPLY_LOCKED_DOWN, /* a step failed and the namespace was locked down */
-	APPLY_PARTIAL,     /* teardown: some steps failed, the others ran */
+	APPLY_PARTIAL,     /* teardown, or a repair past its policy: some steps
+			    * failed, the others ran */
 	_APPLY_OUTCOME_MAX,
 	_APPLY_OUTCOME_INVALID = -EINVAL,
 } ApplyOutcome;
@@ -57,6 +61,14 @@ void apply_result_done(ApplyResult *r);
 
 /* Runs the plan. With rollback, the first failure stops it and undoes
  * the applied steps; without (teardown), every step is attempted.
+ * A repair (c->repair) is never undone, which would restore the drift:
+ * a failure up to and including the policy (the namespace's protective
+ * steps: sysctls, the policy table, the conntrack flush) stops it and
+ * locks the namespace down; a failure after them leaves the repaired
+ * policy in place and every later step is still attempted
+ * (APPLY_PARTIAL). A rollback whose undo of the policy installs the
+ * lockdown table (the inverse rule, plan_policy_inverse()) ends locked
+ * down, not rolled back.
  * Returns 0 when the plan ran to one of the outcomes above; a journal
  * that fails on the way does not stop it (c->journal_error). */
 int apply_plan(ApplyContext *c, const Plan *p, bool rollback, ApplyResult *ret);

@@ -234,6 +234,8 @@ int desired_parse(const char *text, size_t size, DesiredErrors *errors, Desired 
 
 	d = desired_new();
 	sha256(text, size, d->digest);
+	d->text = xstrndup(text ?: "", size);
+	d->text_size = size;
 	json_dispatch_object(&c, "", root, top_fields, d);
 	if (errors->n > n_before)
 		return -EINVAL;

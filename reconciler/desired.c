@@ -162,6 +162,7 @@ Desired *desired_free(Desired *d)
 	free(d->state_dir);
 	free(d->runtime_dir);
 	free(d->netns_dir);
+	free(d->text);
 	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
 		namespace_done(ns);
 	free(d->namespaces);

@@ -197,6 +197,9 @@ typedef struct Desired {
 	Unit *units; /* sorted by name */
 	size_t n_units;
 	uint8_t digest[32]; /* sha256 of the input bytes */
+	char *text;         /* the input bytes, NUL-terminated (journaled: a rollback
+			     * rebuilds the policy vpnconf last verified from them) */
+	size_t text_size;
 } Desired;
 
 /* One problem found in a desired-state file. path is "" for the document

@@ -199,6 +199,23 @@ static Step *nft_replace_step(const char *ns, StepSite site, NftTable *want)
 	return s;
 }
 
+/* A namespace can be another one's socket namespace (its tunnel's UDP
+ * socket lives here, chaining through this namespace's own tunnel): that
+ * namespace's pinning table then lives here too, and belongs to this
+ * namespace's expected state. Its content is the other namespace's to
+ * check and repair, which its own plan does on every run. */
+static bool pin_table_expected(const Planner *p, const char *family_name)
+{
+	const char *name = startswith(family_name, "inet " NFT_PIN_TABLE_PREFIX);
+	const Namespace *guest;
+
+	if (!name)
+		return false;
+	guest = desired_find_namespace(p->in->desired, name);
+	return guest && guest != p->ns && guest->wg.managed && guest->wg.pinning_enable &&
+	       streq_ptr(guest->wg.socket_namespace, p->ns->name);
+}
+
 /* The ruleset of a confinement namespace is vpnconf's: a table anyone else
  * adds there can rewrite or redirect traffic behind the policy's back
  * (a higher-priority chain changing destinations, say). It is drift, and
@@ -207,6 +224,9 @@ static void plan_foreign_tables(Planner *p)
 {
 	STRV_FOREACH(t, p->have->foreign_tables)
 	{
+		if (pin_table_expected(p, *t))
+			continue;
+
 		_cleanup_free_ char *family = xstrdup(*t);
 		char *name = strchr(family, ' ');
 		Step *s;
@@ -228,17 +248,35 @@ static void plan_foreign_tables(Planner *p)
 	}
 }
 
+int plan_policy_inverse(const NftTable *have, NftTable *verified, NftTable **ret)
+{
+	_cleanup_strv_free_ char **diffs = NULL;
+	int r;
+
+	if (have && verified) {
+		r = nft_table_diff(verified, have, &diffs);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			*ret = nft_table_ref(verified);
+			return 0;
+		}
+	}
+	/* Never undo towards "no policy", nor towards a table nobody can
+	 * vouch for: the inverse locks down. */
+	return nft_lockdown_build(ret);
+}
+
 static int plan_policy(Planner *p)
 {
 	const Observed *h = p->have;
 	_cleanup_strv_free_ char **diffs = NULL;
-	NftTable *want = NULL;
+	NftTable *want = NULL, *undo = NULL;
 	Step *s;
 	int r;
 
 	if (p->fresh)
 		return 0;
-	plan_foreign_tables(p);
 	const char *v = p->ns->ipv6_mode == IPV6_MODE_DISABLE ? "1" : "0";
 	plan_sysctl(p, SYSCTL_DISABLE_IPV6_ALL, h->disable_ipv6_all, v);
 	plan_sysctl(p, SYSCTL_DISABLE_IPV6_DEFAULT, h->disable_ipv6_default, v);
@@ -252,34 +290,34 @@ static int plan_policy(Planner *p)
 			nft_table_free(want);
 			return r;
 		}
-		if (r == 0) {
-			nft_table_free(want);
-			return 0;
-		}
-	} else
+	} else {
 		strv_push(&diffs, "policy table absent");
-
+		r = 1;
+	}
+	if (r == 0) {
+		nft_table_free(want);
+		goto foreign;
+	}
+	r = plan_policy_inverse(h->table, p->in->verified_policy, &undo);
+	if (r < 0) {
+		nft_table_free(want);
+		return r;
+	}
 	s = nft_replace_step(p->ns->name, SITE_NAMESPACE, want);
 	s->reasons = TAKE_PTR(diffs);
-	if (h->table) {
-		s->before = nft_table_summary(h->table);
-		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE,
-					      nft_table_ref(h->table));
-	} else {
-		/* Never undo towards "no policy": the inverse locks down. */
-		NftTable *lock = NULL;
-		r = nft_lockdown_build(&lock);
-		if (r < 0) {
-			step_free(s);
-			return r;
-		}
-		s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE, lock);
-	}
+	s->before = h->table ? nft_table_summary(h->table) : NULL;
+	s->inverse = nft_replace_step(p->ns->name, SITE_NAMESPACE, undo);
 	planner_add(p, s);
 
 	/* Connections the old policy let through must meet the new one. */
 	planner_add(p, step_new(STEP_CONNTRACK_FLUSH, SITE_NAMESPACE, p->ns->name, "flush",
 			"conntrack table"));
+foreign:
+	/* After the policy: a foreign table that cannot be deleted (one with
+	 * "flags owner", held by a live process) must not keep the policy
+	 * from being repaired. Until it is gone, the policy's drop chains
+	 * still decide: a packet must be accepted by every base chain. */
+	plan_foreign_tables(p);
 	return 0;
 }
 

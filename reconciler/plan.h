@@ -12,7 +12,9 @@
  *      policy already inside before it gets its name;
  *   2. removal of vpnconf's links that are no longer wanted (fewer paths
  *      first, under the old policy);
- *   3. sysctls, then the policy table, replaced atomically;
+ *   3. sysctls, then the policy table, replaced atomically, then the
+ *      removal of foreign nftables tables (after the policy: a table that
+ *      cannot be deleted must not keep the policy from being repaired);
  *   4. the endpoint-pinning table in the tunnel's birthplace namespace;
  *   5. the host link, then the managed tunnel (created from its birthplace
  *      directly inside the namespace, unconfigured and down; then
@@ -182,7 +184,19 @@ typedef struct PlanInput {
 	/* CLOCK_REALTIME "now" for drift.handshakeTimeoutSeconds; 0 skips the
 	 * liveness check (verification right after applying). */
 	uint64_t now_usec;
+	/* The policy vpnconf built for the desired state this namespace was
+	 * last verified against, rebuilt from the journaled document; NULL
+	 * when unknown. See plan_policy_inverse(). */
+	NftTable *verified_policy;
 } PlanInput;
+
+/* The inverse rule: what undoes a replacement of the policy table of a
+ * namespace whose kernel currently holds have (NULL: no table). It is the
+ * table vpnconf built and verified (verified, NULL when unknown) when the
+ * kernel holds exactly that, and the lockdown table otherwise: a rollback
+ * never re-installs a table read from the kernel, which root inside the
+ * namespace may have altered. Pure. */
+int plan_policy_inverse(const NftTable *have, NftTable *verified, NftTable **ret);
 
 /* Plans the convergence of one namespace. Pure. */
 int plan_namespace(const PlanInput *in, const Observed *have, Plan *ret);

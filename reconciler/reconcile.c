@@ -149,6 +149,7 @@ typedef struct Run {
 	char *in_sync_mark; /* digest of the last all-in-sync run, or NULL */
 	uint64_t in_sync_usec; /* when that mark was set */
 	bool history_lost;     /* see ReconcileOptions; also set when the journal fails */
+	bool desired_stored;   /* the document is in the journal */
 	ReconcileReport *report;
 } Run;
 
@@ -317,9 +318,9 @@ static int resolve_endpoints(const Namespace *ns, Birthplace *bp, char ***resolv
 }
 
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
-			   const Namespace *ns, bool teardown, uint64_t now_usec, char ***resolved_log,
-			   Observed *have, Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan,
-			   char **ret_error)
+			   const Namespace *ns, bool teardown, uint64_t now_usec,
+			   NftTable *verified_policy, char ***resolved_log, Observed *have,
+			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error)
 {
 	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
 	_cleanup_free_ WgSockaddr *resolved = NULL;
@@ -371,7 +372,11 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 		 * serves as input. */
 		want_wg = xcalloc(1, sizeof(WgDevice));
 
-	PlanInput in = {.desired = d, .ns = ns, .want_wg = want_wg, .now_usec = now_usec};
+	PlanInput in = {.desired = d,
+			.ns = ns,
+			.want_wg = want_wg,
+			.now_usec = now_usec,
+			.verified_policy = verified_policy};
 	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)
 		*ret_error = xasprintf("planning %s: %s", name, strerror(-r));
@@ -434,8 +439,8 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 		b->links_valid = false;
 	}
 	/* now 0: a handshake cannot have happened yet, that is no failure. */
-	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, 0, &ignored, &have,
-				   &n, &bp, &plan, ret_error);
+	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, 0, NULL, &ignored,
+				   &have, &n, &bp, &plan, ret_error);
 	if (r < 0)
 		return r;
 	if (teardown && have.netns_state != NETNS_ABSENT) {
@@ -456,6 +461,22 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 	return 0;
 }
 
+/* The document of this run, for later rollbacks (reconcile-verified.c). */
+static void store_desired(Run *run)
+{
+	const Desired *d = run->desired;
+	int r;
+
+	if (!run->journal || !d->text || run->desired_stored)
+		return;
+	r = journal_desired_store(run->journal, run->digest, d->text, d->text_size);
+	if (r < 0 && r != -EOPNOTSUPP) {
+		journal_failed(run, r, "recording the desired state");
+		return;
+	}
+	run->desired_stored = true;
+}
+
 static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns **netns,
 		     Birthplace *bp)
 {
@@ -465,6 +486,7 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 	int r;
 
 	txn_begin(run, command, rep);
+	store_desired(run);
 	if (rep->drift)
 		record_drift(run, rep, "repair");
 	/* Hostname endpoints were resolved in the socket namespace, by its
@@ -493,6 +515,7 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 		.self = run->oc.self,
 		.birthplace = bp ? bp->netns : NULL,
 		.ns = netns,
+		.repair = rep->drift,
 		.journal = rep->txn_id[0] ? run->journal : NULL,
 		.txn_id = rep->txn_id,
 		.hooks = run->hooks ? &run->hooks->apply : NULL,
@@ -527,7 +550,12 @@ static int apply_one(Run *run, NamespaceReport *rep, const Namespace *ns, Netns 
 		break;
 	case APPLY_PARTIAL:
 		rep->outcome = NS_FAILED;
-		rep->error = TAKE_PTR(res.error);
+		/* A repair is never undone: what it did holds, the policy
+		 * first of all. */
+		rep->error = rep->drift ? xasprintf("drift repaired in part (the policy is "
+						    "vpnconf's): %s",
+						    res.error)
+					: TAKE_PTR(res.error);
 		break;
 	case _APPLY_OUTCOME_MAX:
 	case _APPLY_OUTCOME_INVALID:
@@ -581,6 +609,7 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 {
 	_cleanup_(observed_done) Observed have = {};
 	_cleanup_(netns_freep) Netns *netns = NULL;
+	_cleanup_(nft_table_freep) NftTable *verified = NULL;
 	char locked_by[TXN_ID_STRLEN];
 	NamespaceReport *rep;
 	Birthplace *bp = NULL;
@@ -590,8 +619,14 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	rep->name = xstrdup(name);
 	rep->teardown = teardown;
 
+	/* What a rollback of the policy may put back. Without it (no
+	 * journal, or an unreadable one) the inverse rule locks down. */
+	if (!teardown)
+		(void)reconcile_verified_policy(run->journal, run->in_sync_mark, run->in_sync_usec,
+						name, &verified);
 	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, now_usec_realtime(),
-				   &run->report->resolved, &have, &netns, &bp, &rep->plan, &rep->error);
+				   verified, &run->report->resolved, &have, &netns, &bp, &rep->plan,
+				   &rep->error);
 	if (r < 0) {
 		rep->outcome = NS_FAILED;
 		goto done;
@@ -748,7 +783,10 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 	r = reconcile_all(&run);
 	if (r >= 0 && run.journal && !dry_run(&run) && o->mode == RECONCILE_APPLY &&
 	    !o->only_namespace && all_in_sync(&report)) {
-		int k = journal_mark_in_sync(run.journal, run.digest);
+		int k;
+
+		store_desired(&run);
+		k = run.journal ? journal_mark_in_sync(run.journal, run.digest) : 0;
 		if (k < 0)
 			journal_failed(&run, k, "marking the state in sync");
 	}

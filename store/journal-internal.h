@@ -6,7 +6,8 @@
  *  - journal.c:       open, schema migration, the statement cache and the
  *                     one place where SQLite result codes become -errno;
  *  - journal-write.c: transactions, steps, drift and the in-sync mark;
- *  - journal-read.c:  queries and the record types' destructors.
+ *  - journal-read.c:  queries and the record types' destructors;
+ *  - journal-desired.c: the desired-state documents transactions ran with.
  *
  * Every statement is prepared once per connection, on first use, and kept
  * in the Journal (SQLITE_PREPARE_PERSISTENT); values are always bound, SQL
@@ -20,6 +21,8 @@
 
 /* The schema version that introduced the in_sync table. */
 #define JOURNAL_VERSION_IN_SYNC 2
+/* The schema version that introduced the desired_text table. */
+#define JOURNAL_VERSION_DESIRED_TEXT 3
 
 /* How long a connection waits for another one's lock before -EBUSY. */
 #define JOURNAL_BUSY_TIMEOUT_MSEC 5000
@@ -57,6 +60,9 @@ typedef enum JournalStmt {
 	JOURNAL_STMT_LIST_STEPS,
 	JOURNAL_STMT_LIST_DRIFT,
 	JOURNAL_STMT_COUNT_EVENTS,
+	JOURNAL_STMT_DESIRED_STORE,
+	JOURNAL_STMT_DESIRED_GET,
+	JOURNAL_STMT_LAST_VERIFIED,
 	_JOURNAL_STMT_MAX,
 	_JOURNAL_STMT_INVALID = -EINVAL,
 } JournalStmt;

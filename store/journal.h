@@ -161,6 +161,18 @@ int journal_record_drift(Journal *j, const char *txn_id, const char *namespace, 
 int journal_mark_in_sync(Journal *j, const char *desired_sha256);
 int journal_get_in_sync(Journal *j, char **ret_sha256, uint64_t *ret_usec);
 
+/* The desired-state document of a transaction, by its hex sha256: stored
+ * once (later calls with the same sha256 change nothing), read back only
+ * when its sha256 still matches (-ENOENT when absent, -EBADMSG when the
+ * stored text does not hash to it). */
+int journal_desired_store(Journal *j, const char *desired_sha256, const char *text, size_t size);
+int journal_desired_get(Journal *j, const char *desired_sha256, char **ret_text, size_t *ret_size);
+/* The desired state (hex sha256) of the newest reconcile transaction of
+ * namespace that applied a change and verified it, and when it finished.
+ * -ENOENT when there is none. */
+int journal_last_verified(Journal *j, const char *namespace, char **ret_sha256,
+			  uint64_t *ret_usec);
+
 /* Transactions left in TXN_RUNNING (a crashed run), oldest first. */
 int journal_unfinished(Journal *j, TxnRecord **ret, size_t *ret_n);
 

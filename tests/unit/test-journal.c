@@ -61,6 +61,7 @@ static const char *const fixtures[] = {
 	      "INSERT INTO drift (txn_id, detected_usec, namespace, object, description, action) "
 	      "VALUES (NULL, 1500, 'web', 'nft table', 'rule added', 'repair');",
 	[2] = "INSERT INTO in_sync VALUES (1, '" SHA_B "', 2500);",
+	[3] = "INSERT INTO desired_text VALUES ('" SHA_X "', 'x', 2600);",
 };
 
 static void check_fixtures(Journal *j, unsigned version)
@@ -109,6 +110,20 @@ static void check_fixtures(Journal *j, unsigned version)
 	ASSERT_OK(journal_get_in_sync(j, &sha, &usec));
 	ASSERT_STREQ(sha, SHA_B);
 	ASSERT_EQ(usec, 2500);
+	free(sha);
+	sha = NULL;
+
+	ASSERT_OK(journal_last_verified(j, "web", &sha, &usec));
+	ASSERT_STREQ(sha, SHA_A);
+	ASSERT_EQ(usec, 2000);
+	free(sha);
+	sha = NULL;
+	if (version < 3) {
+		ASSERT_ERR(journal_desired_get(j, SHA_X, &sha, NULL), ENOENT);
+		return;
+	}
+	ASSERT_OK(journal_desired_get(j, SHA_X, &sha, NULL));
+	ASSERT_STREQ(sha, "x");
 	free(sha);
 }
 
@@ -528,6 +543,44 @@ TEST(in_sync_mark)
 	ASSERT_OK(journal_get_in_sync(j, NULL, NULL));
 	ASSERT_EQ(sql_int(dir, "SELECT count(*) FROM in_sync"), 1);
 	ASSERT_EQ(sql_int(dir, "SELECT count(*) FROM txn"), 0);
+}
+
+/* A rollback rebuilds the policy from the document recorded here: only
+ * the very document whose sha256 it is comes back. */
+TEST(desired_text_round_trip)
+{
+	_cleanup_rm_rf_ char *dir = make_tmpdir();
+	_cleanup_(journal_closep) Journal *j = NULL;
+	char id[TXN_ID_STRLEN], later[TXN_ID_STRLEN], failed[TXN_ID_STRLEN];
+	char *text = NULL, *sha = NULL;
+	size_t size = 0;
+
+	ASSERT_OK(journal_open(dir, false, &j));
+	ASSERT_ERR(journal_desired_get(j, SHA_X, &text, &size), ENOENT);
+	ASSERT_OK(journal_desired_store(j, SHA_X, "x", 1));
+	ASSERT_OK(journal_desired_store(j, SHA_X, "x", 1)); /* once is enough */
+	ASSERT_OK(journal_desired_get(j, SHA_X, &text, &size));
+	ASSERT_STREQ(text, "x");
+	ASSERT_EQ(size, 1);
+	free(text);
+	text = NULL;
+	/* Stored under a sha256 it does not have: as good as absent. */
+	ASSERT_OK(journal_desired_store(j, SHA_A, "y", 1));
+	ASSERT_ERR(journal_desired_get(j, SHA_A, &text, &size), EBADMSG);
+	ASSERT_TRUE(text == NULL);
+
+	/* The newest reconcile of the namespace that applied and verified. */
+	ASSERT_ERR(journal_last_verified(j, "web", &sha, NULL), ENOENT);
+	ASSERT_OK(journal_txn_begin(j, "cli", "reconcile", "web", SHA_A, id));
+	ASSERT_OK(journal_txn_finish(j, id, TXN_APPLIED, "ok"));
+	ASSERT_OK(journal_txn_begin(j, "cli", "reconcile", "web", SHA_B, failed));
+	ASSERT_OK(journal_txn_finish(j, failed, TXN_ROLLED_BACK, "no"));
+	ASSERT_OK(journal_txn_begin(j, "cli", "down", "web", SHA_B, later));
+	ASSERT_OK(journal_txn_finish(j, later, TXN_APPLIED, "torn down"));
+	ASSERT_OK(journal_last_verified(j, "web", &sha, NULL));
+	ASSERT_STREQ(sha, SHA_A);
+	free(sha);
+	ASSERT_ERR(journal_last_verified(j, "other", &sha, NULL), ENOENT);
 }
 
 TEST(unfinished_detection)

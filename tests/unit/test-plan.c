@@ -538,3 +538,159 @@ TEST(tunnel_born_elsewhere_is_recreated_in_its_socket_namespace)
 	ASSERT_EQ(p.steps[2]->kind, STEP_TUNNEL_CREATE);
 	ASSERT_CONTAINS(p.steps[2]->alias, "@init");
 }
+
+/* The inverse rule (docs/reconcile.md): a rollback of the policy puts back
+ * the table vpnconf built and verified, or locks down; never the table
+ * read from the kernel. */
+
+static int plan_with_verified(const Desired *d, const Observed *o, NftTable *verified, Plan *p)
+{
+	PlanInput in = {.desired = d, .ns = &d->namespaces[0], .verified_policy = verified};
+
+	return plan_namespace(&in, o, p);
+}
+
+/* A table that looks like vpnconf's policy but is not what vpnconf built:
+ * root inside added a destination (as an inserted accept rule would). */
+static NftTable *tampered_policy(void)
+{
+	_cleanup_(desired_freep) Desired *t =
+		accept_doc(DOC(.external = true, .ns = "'publishToHost': {'tcp': [8080]}, "
+						       "'egress': {'mode': 'allowList', "
+						       "'allowedCidrs': ['203.0.113.0/24']}"));
+	NftTable *table = NULL;
+
+	ASSERT_OK(nft_policy_build(&t->namespaces[0], &table));
+	return table;
+}
+
+TEST(inverse_rule_tampered_policy_is_never_restored)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(nft_table_freep) NftTable *verified = NULL;
+	_cleanup_(plan_done) Plan p = {};
+	_cleanup_strv_free_ char **diffs = NULL;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	nft_table_free(o.table);
+	o.table = tampered_policy();
+	/* The drift case: verified for this very desired state. */
+	ASSERT_OK(nft_policy_build(&d->namespaces[0], &verified));
+	ASSERT_OK(plan_with_verified(d, &o, verified, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_TRUE(p.steps[0]->inverse->table != o.table);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
+	ASSERT_TRUE(nft_table_diff(p.steps[0]->inverse->table, o.table, &diffs) > 0);
+	plan_done(&p);
+
+	/* Nothing verified on record: lockdown too. */
+	ASSERT_OK(plan_with_verified(d, &o, NULL, &p));
+	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_LOCKDOWN);
+}
+
+TEST(inverse_rule_restores_the_verified_table_vpnconf_built)
+{
+	/* A change: the kernel holds what vpnconf built and verified for the
+	 * previous desired state; the desired state now publishes a port. */
+	_cleanup_(desired_freep) Desired *old = accept_doc(DOC(.external = true));
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(nft_table_freep) NftTable *verified = NULL;
+	_cleanup_(plan_done) Plan p = {};
+	_cleanup_strv_free_ char **diffs = NULL;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	nft_table_free(o.table);
+	ASSERT_OK(nft_policy_build(&old->namespaces[0], &o.table));
+	ASSERT_OK(nft_policy_build(&old->namespaces[0], &verified));
+	ASSERT_OK(plan_with_verified(d, &o, verified, &p));
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	/* vpnconf's own copy, equal to what the kernel holds. */
+	ASSERT_TRUE(p.steps[0]->inverse->table == verified);
+	ASSERT_TRUE(p.steps[0]->inverse->table != o.table);
+	ASSERT_EQ(nft_table_diff(p.steps[0]->inverse->table, o.table, &diffs), 0);
+}
+
+TEST(inverse_rule_is_pure_and_never_returns_the_observed_table)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(nft_table_freep) NftTable *have = NULL, *verified = NULL, *tampered = NULL;
+	NftTable *t = NULL;
+
+	ASSERT_OK(nft_policy_build(&d->namespaces[0], &have));
+	ASSERT_OK(nft_policy_build(&d->namespaces[0], &verified));
+	tampered = tampered_policy();
+
+	ASSERT_OK(plan_policy_inverse(have, verified, &t));
+	ASSERT_TRUE(t == verified && t != have);
+	nft_table_free(t);
+	ASSERT_OK(plan_policy_inverse(tampered, verified, &t));
+	ASSERT_EQ(nft_table_kind(t), NFT_TABLE_LOCKDOWN);
+	nft_table_free(t);
+	ASSERT_OK(plan_policy_inverse(have, NULL, &t));
+	ASSERT_EQ(nft_table_kind(t), NFT_TABLE_LOCKDOWN);
+	nft_table_free(t);
+	ASSERT_OK(plan_policy_inverse(NULL, verified, &t));
+	ASSERT_EQ(nft_table_kind(t), NFT_TABLE_LOCKDOWN);
+	nft_table_free(t);
+}
+
+TEST(foreign_tables_are_deleted_after_the_policy_is_repaired)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	nft_table_free(o.table);
+	o.table = tampered_policy();
+	strv_push(&o.foreign_tables, "inet owned");
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 3);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[1]->kind, STEP_CONNTRACK_FLUSH);
+	ASSERT_EQ(p.steps[2]->kind, STEP_NFT_DELETE);
+	ASSERT_STREQ(p.steps[2]->table_name, "owned");
+	ASSERT_TRUE(p.steps[2]->irreversible);
+}
+
+/* Namespace "zchain" has its tunnel's UDP socket in "vpnapps": its pinning
+ * table lives in vpnapps, which used to delete it as foreign (and zchain
+ * put it back: drift on both, forever). */
+static Desired *chained_desired(void)
+{
+	return accept_doc(squote(
+		"{'version': 1, 'namespaces': {"
+		"'vpnapps': {'wireguard': {'managed': false, 'interface': 'wg0'}, "
+		"'dns': {'servers': ['10.64.0.1']}, 'hostLink': {'enable': true}}, "
+		"'zchain': {'wireguard': {'interface': 'wg1', 'socketNamespace': 'vpnapps', "
+		"'endpointPinning': {'enable': true}, 'privateKeyFile': '/run/keys/wg.key', "
+		"'addresses': ['10.0.0.2/32'], 'peers': [{'publicKey': '" TEST_KEY_A "', "
+		"'endpoint': '198.51.100.10:51820', 'allowedIPs': ['0.0.0.0/0']}]}, "
+		"'dns': {'servers': ['10.64.0.1']}}}, 'units': {}}"));
+}
+
+TEST(pinning_table_of_a_namespace_born_here_is_not_foreign)
+{
+	_cleanup_(desired_freep) Desired *d = chained_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	ASSERT_STREQ(d->namespaces[0].name, "vpnapps");
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	strv_push(&o.foreign_tables, "inet vpnconf-pin-zchain");
+	/* Not a namespace born here, nor desired: foreign. */
+	strv_push(&o.foreign_tables, "inet vpnconf-pin-other");
+	strv_push(&o.foreign_tables, "ip vpnconf-pin-zchain");
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 2);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_DELETE);
+	ASSERT_STREQ(p.steps[0]->table_name, "vpnconf-pin-other");
+	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_DELETE);
+	ASSERT_STREQ(p.steps[1]->key, "ip");
+}

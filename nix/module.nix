@@ -208,6 +208,72 @@ let
     };
   };
 
+  # namespaces.<n>.publish: for entry i, a socket in the host's namespace
+  # and systemd-socket-proxyd joined to the namespace, forwarding to
+  # 127.0.0.1:<port> there; the same units as vpnconf-generator writes
+  # (reconciler/systemd-units.c, docs/units.md).
+  publishEntries = lib.concatLists (
+    lib.mapAttrsToList (
+      nsName: ns:
+      lib.imap0 (i: p: {
+        name = "vpnconf-publish-${nsName}-${toString i}";
+        inherit nsName;
+        inherit (p) listen port;
+      }) ns.publish
+    ) cfg.namespaces
+  );
+  lifecycleBinding = {
+    bindsTo = [ "vpnconf.service" ];
+    after = [ "vpnconf.service" ];
+    partOf = [ "vpnconf.service" ];
+  };
+  publishSocket = e: lifecycleBinding // {
+    description = "vpnconf: ${e.listen} published to port ${toString e.port} of namespace ${e.nsName}";
+    documentation = [ "man:vpnconf(8)" ];
+    # Listens only while the namespaces are up, and not before
+    # sockets.target (a cycle with vpnconf.service): the default
+    # dependencies without that one.
+    wantedBy = [ "vpnconf.service" ];
+    unitConfig.DefaultDependencies = false;
+    requires = [ "sysinit.target" ];
+    after = [ "sysinit.target" "vpnconf.service" ];
+    before = [ "shutdown.target" ];
+    conflicts = [ "shutdown.target" ];
+    listenStreams = [ e.listen ];
+    socketConfig = {
+      FreeBind = true;
+      Service = "${e.name}.service";
+    };
+  };
+  publishService = e: lifecycleBinding // {
+    description = "vpnconf: proxy of ${e.listen} to 127.0.0.1:${toString e.port} in namespace ${e.nsName}";
+    documentation = [ "man:vpnconf(8)" ];
+    requires = [ "${e.name}.socket" ];
+    after = [ "${e.name}.socket" "vpnconf.service" ];
+    serviceConfig = {
+      ExecStart = "${config.systemd.package}/lib/systemd/systemd-socket-proxyd 127.0.0.1:${toString e.port}";
+      NetworkNamespacePath = "${cfg.paths.netnsDir}/${e.nsName}";
+      DynamicUser = true;
+      CapabilityBoundingSet = "";
+      NoNewPrivileges = true;
+      PrivateTmp = true;
+      PrivateDevices = true;
+      ProtectSystem = "strict";
+      ProtectHome = true;
+      ProtectKernelTunables = true;
+      ProtectKernelModules = true;
+      ProtectControlGroups = true;
+      RestrictAddressFamilies = [ "AF_INET" "AF_INET6" ];
+      RestrictNamespaces = true;
+      RestrictRealtime = true;
+      RestrictSUIDSGID = true;
+      LockPersonality = true;
+      MemoryDenyWriteExecute = true;
+      SystemCallArchitectures = "native";
+      SystemCallFilter = [ "@system-service" ];
+    };
+  };
+
   # StateDirectory= and RuntimeDirectory= only take paths below /var/lib
   # and /run; vpnconf creates other locations itself.
   directories =
@@ -388,6 +454,7 @@ in
         # External tunnels made by networking.wireguard with
         # interfaceNamespace = <namespace>: their unit needs the namespace,
         # and must go (and come back) with it.
+        (lib.listToAttrs (map (e: nameValuePair e.name (publishService e)) publishEntries))
         (mapAttrs' (
           ifname: _:
           nameValuePair "wireguard-${ifname}" {
@@ -397,6 +464,8 @@ in
           }
         ) units.externalTunnels)
       ];
+
+      systemd.sockets = lib.listToAttrs (map (e: nameValuePair e.name (publishSocket e)) publishEntries);
 
       systemd.timers.vpnconf-drift = mkIf (timerIntervals != [ ]) {
         description = "vpnconf: periodic drift check";

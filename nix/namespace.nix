@@ -471,6 +471,44 @@ in
       '';
     };
 
+    publish = mkOption {
+      type = types.listOf (
+        types.submodule {
+          options = {
+            listen = mkOption {
+              type = types.str;
+              example = "192.168.1.10:9091";
+              description = ''
+                Where the host listens, in its own network namespace:
+                `IPv4:port` or `[IPv6]:port`, a literal address
+                (`0.0.0.0` / `[::]` for all addresses).
+              '';
+            };
+            port = mkOption {
+              type = port;
+              example = 9091;
+              description = "The port the service listens on inside the namespace, on 127.0.0.1.";
+            };
+          };
+        }
+      );
+      default = [ ];
+      example = [
+        {
+          listen = "192.168.1.10:9091";
+          port = 9091;
+        }
+      ];
+      description = ''
+        TCP services of the namespace published to the LAN or the host
+        without a host link, DNAT or forwarding: for each entry a socket
+        unit `vpnconf-publish-<namespace>-<i>.socket` listens on `listen`
+        in the host's namespace, and `systemd-socket-proxyd` joined to the
+        namespace forwards its connections to `127.0.0.1:<port>` there.
+        The confined service never holds a socket of the host's namespace.
+      '';
+    };
+
     hostLink = {
       enable = mkOption {
         type = types.bool;
@@ -541,7 +579,10 @@ in
       nsAddress = subnetAddress subnetIPv4 2;
     };
 
-    desiredState = {
+    desiredState = optionalAttrs (config.publish != [ ]) {
+      publish = map (p: { inherit (p) listen port; }) config.publish;
+    }
+    // {
       inherit (config) securityProfile;
       wireguard = renderWireguard config.wireguard;
       dns = {

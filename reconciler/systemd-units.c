@@ -140,6 +140,21 @@ static bool endpoint_is_hostname(const Namespace *ns)
 	return false;
 }
 
+/* StateDirectory= and RuntimeDirectory= take paths below /var/lib and
+ * /run only; vpnconf creates other locations itself. The unit names the
+ * default; a drop-in replaces it. */
+static void write_directory(FILE *f, const char *key, const char *prefix, const char *dflt,
+			    const char *path)
+{
+	const char *rel = startswith(path, prefix);
+
+	if (rel && streq(rel, dflt))
+		return;
+	fprintf(f, "%s=\n", key);
+	if (rel && *rel)
+		fprintf(f, "%s=%s\n", key, rel);
+}
+
 char *systemd_units_render_lifecycle(const Desired *d, const SystemdUnitsConfig *cfg)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -164,6 +179,8 @@ char *systemd_units_render_lifecycle(const Desired *d, const SystemdUnitsConfig 
 			fprintf(f, "Wants=%s.socket\n", name);
 		}
 	fputs("\n[Service]\n", f);
+	write_directory(f, "StateDirectory", "/var/lib/", "vpnconf", d->state_dir);
+	write_directory(f, "RuntimeDirectory", "/run/", "vpnconf", d->runtime_dir);
 	/* One line per namespace, each allowed to fail, so that every
 	 * namespace is torn down even if one teardown fails. */
 	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)

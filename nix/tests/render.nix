@@ -592,6 +592,65 @@ lib.runTests {
     };
   };
 
+  testPublish = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.namespaces.vpnapps.publish = [
+              {
+                listen = "192.0.2.1:8080";
+                port = 80;
+              }
+              {
+                listen = "[::]:9091";
+                port = 9091;
+              }
+            ];
+          }
+        ];
+        sock = c.systemd.sockets.vpnconf-publish-vpnapps-1;
+        svc = c.systemd.services.vpnconf-publish-vpnapps-0;
+      in
+      {
+        rendered = c.services.vpnconf.desiredState.namespaces.vpnapps.publish;
+        inherit (sock) listenStreams wantedBy bindsTo;
+        inherit (sock.socketConfig) Service FreeBind;
+        socketDefaults = sock.unitConfig.DefaultDependencies;
+        inherit (svc.serviceConfig) NetworkNamespacePath DynamicUser CapabilityBoundingSet;
+        proxy = lib.hasSuffix "/lib/systemd/systemd-socket-proxyd 127.0.0.1:80" svc.serviceConfig.ExecStart;
+        serviceBound = svc.bindsTo;
+        notConfined = !(c.services.vpnconf.desiredState.units ? "vpnconf-publish-vpnapps-0.service");
+        failures = failures c;
+      };
+    expected = {
+      rendered = [
+        {
+          listen = "192.0.2.1:8080";
+          port = 80;
+        }
+        {
+          listen = "[::]:9091";
+          port = 9091;
+        }
+      ];
+      listenStreams = [ "[::]:9091" ];
+      wantedBy = [ "vpnconf.service" ];
+      bindsTo = [ "vpnconf.service" ];
+      Service = "vpnconf-publish-vpnapps-1.service";
+      FreeBind = true;
+      socketDefaults = false;
+      NetworkNamespacePath = "/run/netns/vpnapps";
+      DynamicUser = true;
+      CapabilityBoundingSet = "";
+      proxy = true;
+      serviceBound = [ "vpnconf.service" ];
+      notConfined = true;
+      failures = [ ];
+    };
+  };
+
   testConfinedSocket = {
     expr =
       let

@@ -120,6 +120,20 @@ TEST(paths_follow_the_desired_state)
 
 	ASSERT_TRUE(strstr(s, "NetworkNamespacePath=/var/run/ns/vpnapps\n"));
 	ASSERT_TRUE(strstr(s, "BindReadOnlyPaths=/run/vc/vpnapps/nsswitch.conf:/etc/"));
+	free(s);
+	/* vpnconf.service's directories follow, as the module's do. */
+	s = systemd_units_render_lifecycle(d, &cfg);
+	ASSERT_TRUE(strstr(s, "\nRuntimeDirectory=\nRuntimeDirectory=vc\n"));
+	ASSERT_TRUE(!strstr(s, "StateDirectory"));
+}
+
+TEST(directories_outside_run_are_not_systemd_managed)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+		DOC(.top = "'paths': {'stateDir': '/srv/vpnconf', 'runtimeDir': '/run'}"));
+	_cleanup_free_ char *s = systemd_units_render_lifecycle(d, &cfg);
+
+	ASSERT_TRUE(strstr(s, "\nStateDirectory=\nRuntimeDirectory=\nExecStop="));
 }
 
 TEST(unwritable_paths_are_refused)

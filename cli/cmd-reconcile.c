@@ -343,6 +343,12 @@ static int run(ReconcileMode mode, const char *name)
 			  d->runtime_dir, arg_lock_timeout_ms);
 		return EXIT_BUSY;
 	}
+	if (r == -ENOLCK) {
+		log_error("cannot take the lock %s/.lock: it is not a regular file (a FIFO, a link, a "
+			  "directory or a device is in its place); remove it",
+			  d->runtime_dir);
+		return EXIT_FAIL;
+	}
 	if (r < 0)
 		return log_errno(r, "vpnconf %s failed", command), EXIT_FAIL;
 

@@ -13,6 +13,7 @@
 #include "link.h"
 #include "nft.h"
 #include "route.h"
+#include "safefile.h"
 #include "sysctl.h"
 #include "wg.h"
 
@@ -43,14 +44,10 @@ static Netns *site_netns(ApplyContext *c, StepSite site)
 
 static int write_marker(const char *path, const Netns *n)
 {
-	_cleanup_free_ char *dir = xstrdup(path), *content = NULL;
-	int r;
+	_cleanup_free_ char *content = NULL;
 
-	r = mkdir_p(dirname(dir), 0755);
-	if (r < 0)
-		return r;
 	content = xasprintf("%lu:%lu\n", (unsigned long)n->dev, (unsigned long)n->ino);
-	return write_file_atomic(path, content, strlen(content), 0644);
+	return safe_file_write_atomic(path, content, strlen(content), 0644);
 }
 
 /* Runs inside the new, still anonymous namespace (netns_create()). */
@@ -125,15 +122,10 @@ static int tunnel_create(ApplyContext *c, Netns *ns, const Step *s)
 	return r;
 }
 
+/* The per-namespace runtime directory goes with its last file. */
 static int file_remove(const char *path)
 {
-	_cleanup_free_ char *dir = xstrdup(path);
-
-	if (unlink(path) < 0 && errno != ENOENT)
-		return negative_errno();
-	/* The per-namespace runtime directory goes with its last file. */
-	(void)rmdir(dirname(dir));
-	return 0;
+	return safe_file_remove(path);
 }
 
 static int step_run(ApplyContext *c, const Step *s)
@@ -245,6 +237,11 @@ int step_execute(ApplyContext *c, const Step *s, char **ret_message)
 		else if (r == -ENXIO)
 			*ret_message = xasprintf("%s %s: the namespace it belongs to is gone",
 						 s->action, s->object);
+		else if ((s->kind == STEP_FILE_WRITE || s->kind == STEP_FILE_REMOVE ||
+			  s->kind == STEP_NETNS_CREATE || s->kind == STEP_NETNS_DELETE) &&
+			 safe_file_problem(r))
+			*ret_message = xasprintf("%s %s: refusing a file that is %s", s->action,
+						 s->object, safe_file_problem(r));
 		else
 			*ret_message = xasprintf("%s %s: %s", s->action, s->object, strerror(-r));
 	}

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "dnsfiles.h"
+#include "safefile.h"
 
 #define DNS_FILE_MAX_SIZE (64U * 1024U)
 
@@ -83,50 +84,19 @@ char *dns_file_render(const Namespace *ns, DnsFile f)
 
 int dns_file_read(const char *path, char **ret)
 {
-	return read_full_file(path, DNS_FILE_MAX_SIZE, ret, NULL);
+	return safe_file_read(path, DNS_FILE_MAX_SIZE, ret);
 }
 
 /* Confined units see these files through bind mounts taken when they
  * started, which pin the inode: a new file renamed over the old one would
- * never reach them. An existing file is therefore rewritten in place: the
- * new content in one write from offset 0, then cut to length. A reader in
- * between sees the new content, possibly followed by the tail of the old
- * one: resolvers of the old and new configuration only, never anything
- * else. A missing file is created atomically. */
-static int rewrite_in_place(const char *path, const char *content, size_t size)
-{
-	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
-	ssize_t k;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EISDIR;
-	k = pwrite(fd, content, size, 0);
-	if (k < 0)
-		return negative_errno();
-	if ((size_t)k != size)
-		return -EIO;
-	if (ftruncate(fd, (off_t)size) < 0 || fchmod(fd, 0644) < 0)
-		return negative_errno();
-	return 0;
-}
-
+ * never reach them. An existing regular file is therefore rewritten in
+ * place: the new content in one write from offset 0, then cut to length.
+ * A reader in between sees the new content, possibly followed by the tail
+ * of the old one: resolvers of the old and new configuration only, never
+ * anything else. A missing file, and anything that is not a regular file
+ * with one link (a FIFO, a symbolic or hard link, a device), is replaced
+ * atomically instead (safefile.h). */
 int dns_file_write(const char *path, const char *content)
 {
-	_cleanup_free_ char *dir = xstrdup(path);
-	size_t size = strlen(content);
-	int r;
-
-	r = rewrite_in_place(path, content, size);
-	if (r != -ENOENT)
-		return r;
-	r = mkdir_p(dirname(dir), 0755);
-	if (r < 0)
-		return r;
-	return write_file_atomic(path, content, size, 0644);
+	return safe_file_rewrite(path, content, strlen(content), 0644);
 }

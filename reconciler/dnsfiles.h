@@ -25,7 +25,8 @@ const char *dns_file_name(DnsFile f);
 char *dns_file_path(const char *runtime_dir, const char *ns_name, DnsFile f);
 /* The content the file should have, newly allocated. */
 char *dns_file_render(const Namespace *ns, DnsFile f);
-/* Reads the current content; -ENOENT when absent. */
+/* Reads the current content; -ENOENT when absent, and safefile.h's codes
+ * for anything that is not a regular file. */
 int dns_file_read(const char *path, char **ret);
 /* Writes content with mode 0644: in place when the file exists, else
  * atomically, creating the directory. */

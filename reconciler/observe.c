@@ -4,6 +4,7 @@
  * through the sockets cached in the Netns it concerns.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include "nft.h"
 #include "observe.h"
 #include "route.h"
+#include "safefile.h"
 #include "sysctl.h"
 #include "wg.h"
 
@@ -83,11 +85,18 @@ int observe_birthplace(ObserveContext *c, const char *socket_namespace, Birthpla
 	return 0;
 }
 
-static int read_optional(const char *path, char **ret)
+/* A file of vpnconf's runtime directory: its content, NULL when absent.
+ * Anything that is not a regular file there (a FIFO, a symbolic or hard
+ * link, a device, a directory) is never opened: *ret_problem says what it
+ * is, and the plan replaces it. */
+static int read_optional(const char *path, char **ret, const char **ret_problem)
 {
-	int r = read_full_file(path, 64 * 1024, ret, NULL);
-	if (r == -ENOENT) {
+	int r = safe_file_read(path, 64 * 1024, ret);
+
+	*ret_problem = NULL;
+	if (r == -ENOENT || safe_file_problem(r)) {
 		*ret = NULL;
+		*ret_problem = safe_file_problem(r);
 		return 0;
 	}
 	return r;
@@ -186,24 +195,15 @@ static int observe_birthplace_objects(ObserveContext *c, const char *name, const
 	return 0;
 }
 
-/* write_file_atomic() names its temporaries "<file>.vpnconf-<pid>.tmp";
- * one that outlived its writer was cut short by a crash. Only one
- * reconcile runs at a time (the lock), so none is in use. */
+/* safe_file_write_atomic() names its temporaries
+ * "<file>.vpnconf-<pid>.tmp"; one that outlived its writer was cut short
+ * by a crash. Only one reconcile runs at a time (the lock), so none is in
+ * use. */
 static int observe_stale_files(const char *runtime_dir, const char *name, char ***ret)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/%s", runtime_dir, name);
-	DIR *d = opendir(dir);
-	struct dirent *de;
 
-	*ret = NULL;
-	if (!d)
-		return errno == ENOENT ? 0 : negative_errno();
-	while ((de = readdir(d)))
-		if (strstr(de->d_name, ".vpnconf-") && endswith(de->d_name, ".tmp"))
-			strv_pushf(ret, "%s/%s", dir, de->d_name);
-	closedir(d);
-	strv_sort(*ret);
-	return 0;
+	return safe_dir_temporaries(dir, ret);
 }
 
 /* A tunnel whose alias records another socket namespace than the desired
@@ -275,7 +275,7 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 		goto fail;
 	}
 
-	r = read_optional(marker_path, &o.marker);
+	r = read_optional(marker_path, &o.marker, &o.marker_problem);
 	if (r < 0)
 		goto fail;
 
@@ -310,7 +310,7 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 
 	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++) {
 		_cleanup_free_ char *path = dns_file_path(c->runtime_dir, name, f);
-		r = read_optional(path, &o.files[f]);
+		r = read_optional(path, &o.files[f], &o.files_problem[f]);
 		if (r < 0)
 			goto fail;
 	}
@@ -347,7 +347,8 @@ int observe_owned_names(const char *runtime_dir, char ***ret)
 		if (de->d_name[0] == '.' || !namespace_name_is_valid(de->d_name))
 			continue;
 		marker = xasprintf("%s/%s/netns-id", runtime_dir, de->d_name);
-		if (stat(marker, &st) == 0)
+		/* Whatever it is: observing decides whether it proves anything. */
+		if (fstatat(AT_FDCWD, marker, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			strv_push(&names, de->d_name);
 	}
 	closedir(d);

@@ -545,7 +545,11 @@ static void plan_host_link(Planner *p)
 
 /* 6. Files. */
 
-static void plan_file(Planner *p, const char *path, const char *have, char *want, const char *what)
+/* problem: what is in the file's place when that is not a regular file
+ * (a FIFO, a link, a device...): it is replaced, and never restored by a
+ * rollback. */
+static void plan_file(Planner *p, const char *path, const char *have, const char *problem,
+		      char *want, const char *what)
 {
 	Step *s;
 
@@ -556,8 +560,13 @@ static void plan_file(Planner *p, const char *path, const char *have, char *want
 	s = step_new(STEP_FILE_WRITE, SITE_FILES, p->ns->name, "write", "file %s", path);
 	s->path = xstrdup(path);
 	s->content = want;
-	s->before = have ? xasprintf("%zu bytes", strlen(have)) : NULL;
+	s->before = have ? xasprintf("%zu bytes", strlen(have)) : problem ? xstrdup(problem) : NULL;
 	s->after = xasprintf("%zu bytes", strlen(want));
+	if (problem) {
+		strv_pushf(&s->reasons, "%s is %s", what, problem);
+		planner_add(p, s);
+		return;
+	}
 	strv_pushf(&s->reasons, "%s %s", what, have ? "differs" : "absent");
 	if (have) {
 		s->inverse = step_new(STEP_FILE_WRITE, SITE_FILES, p->ns->name, "write", "file %s",
@@ -575,13 +584,14 @@ static void plan_files(Planner *p)
 
 	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++) {
 		_cleanup_free_ char *path = dns_file_path(rt, p->ns->name, f);
-		plan_file(p, path, p->fresh ? NULL : p->have->files[f], dns_file_render(p->ns, f),
+		plan_file(p, path, p->fresh ? NULL : p->have->files[f],
+			  p->fresh ? NULL : p->have->files_problem[f], dns_file_render(p->ns, f),
 			  dns_file_name(f));
 	}
 	if (!p->fresh && p->have->netns_id) {
 		_cleanup_free_ char *path = netns_marker_path(rt, p->ns->name);
-		plan_file(p, path, p->have->marker, xasprintf("%s\n", p->have->netns_id),
-			  "ownership marker");
+		plan_file(p, path, p->have->marker, p->have->marker_problem,
+			  xasprintf("%s\n", p->have->netns_id), "ownership marker");
 	}
 	STRV_FOREACH(f, p->have->stale_files)
 	{

@@ -257,7 +257,7 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 	}
 
 	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
-		if (have->files[f]) {
+		if (have->files[f] || have->files_problem[f]) {
 			_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
 			plan_append(&p, step_file_remove(name, path));
 		}
@@ -274,7 +274,7 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 			     "namespace placeholder %s", name);
 		plan_append(&p, s);
 	}
-	if (have->marker) {
+	if (have->marker || have->marker_problem) {
 		_cleanup_free_ char *path = netns_marker_path(runtime_dir, name);
 		plan_append(&p, step_file_remove(name, path));
 	}

@@ -155,6 +155,8 @@ typedef struct Observed {
 	bool owned; /* marker matches, or vpnconf's policy/lockdown table inside */
 	char *netns_id; /* "dev:ino" of the namespace when present */
 	char *marker;   /* content of <runtimeDir>/<name>/netns-id, NULL when absent */
+	const char *marker_problem; /* what is wrong with the marker file (safefile.h),
+				     * NULL when it is a regular file or absent */
 	LinkSnapshot links; /* inside the namespace */
 	int disable_ipv6_all; /* -1: unknown/absent (no IPv6 in the kernel) */
 	int disable_ipv6_default;
@@ -170,7 +172,9 @@ typedef struct Observed {
 	char *pin_netns; /* where pin_table is when that is not the desired birthplace
 			  * (a namespace no longer desired), else NULL */
 	char *stale_pin_birthplace; /* a former socket namespace still holding a pin table */
-	char *files[_DNS_FILE_MAX]; /* NULL when absent */
+	char *files[_DNS_FILE_MAX]; /* NULL when absent or not a regular file */
+	const char *files_problem[_DNS_FILE_MAX]; /* why a file is not read: not a
+						   * regular file (safefile.h) */
 	char **stale_files; /* temporaries of interrupted writes in the runtime directory */
 } Observed;
 

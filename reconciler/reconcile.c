@@ -46,9 +46,34 @@ void reconcile_report_done(ReconcileReport *r)
 	*r = (ReconcileReport){};
 }
 
+/* The lock file: a regular file, never opened through a link, nor when
+ * it is a FIFO (which would block, or hand the lock to whoever holds its
+ * other end) or a device. Anything else in its place is not replaced
+ * (another vpnconf may be deciding the same thing at the same instant):
+ * -ENOLCK, and an operator removes it. */
+static int lock_open(const char *runtime_dir)
+{
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	struct stat st;
+
+	dfd = open(runtime_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	if (fstatat(dfd, ".lock", &st, AT_SYMLINK_NOFOLLOW) >= 0 && !S_ISREG(st.st_mode))
+		return -ENOLCK;
+	fd = openat(dfd, ".lock",
+		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? -ENOLCK : negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -ENOLCK;
+	return TAKE_FD(fd);
+}
+
 int reconcile_lock(const char *runtime_dir, unsigned timeout_ms)
 {
-	_cleanup_free_ char *path = xasprintf("%s/.lock", runtime_dir);
 	_cleanup_close_ int fd = -EBADF;
 	uint64_t deadline = now_usec_monotonic() + (uint64_t)timeout_ms * 1000;
 	int r;
@@ -56,9 +81,9 @@ int reconcile_lock(const char *runtime_dir, unsigned timeout_ms)
 	r = mkdir_p(runtime_dir, 0755);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = lock_open(runtime_dir);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return TAKE_FD(fd);

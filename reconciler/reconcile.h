@@ -122,7 +122,9 @@ int reconcile_verified_policy(Journal *j, const char *in_sync_sha256, uint64_t i
 			      const char *ns_name, NftTable **ret);
 
 /* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.
- * -EBUSY when another reconcile holds it. Returns the fd. */
+ * -EBUSY when another reconcile holds it, -ENOLCK when something other
+ * than a regular file (a FIFO, a link...) is in its place. Returns the
+ * fd. */
 int reconcile_lock(const char *runtime_dir, unsigned timeout_ms);
 
 /* Before any kernel change: key files exist, and in highAssurance are not

@@ -192,9 +192,17 @@ int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_si
 	_cleanup_free_ char *buf = NULL;
 	size_t n = 0, cap = 4096;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO at the path must not hang the caller (it is
+	 * refused below); a regular file ignores the flag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 
 	buf = xmalloc(cap + 1);
 	for (;;) {
@@ -231,7 +239,14 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
 	int r;
 
 	tmp = xasprintf("%s.vpnconf-%ld.tmp", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* O_EXCL: never through a link or into a FIFO planted at that name. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
+	if (fd < 0 && errno == EEXIST) {
+		if (unlink(tmp) < 0)
+			return negative_errno();
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+			  mode);
+	}
 	if (fd < 0)
 		return negative_errno();
 

@@ -183,7 +183,10 @@ void erase_and_free(void *p, size_t n);
 int secrets_protect_process(void);
 
 /* Whole-file read, at most max_size bytes (-EFBIG beyond). The buffer is
- * NUL-terminated; *ret_size excludes the terminator. */
+ * NUL-terminated; *ret_size excludes the terminator. For files an
+ * operator names (symbolic links followed): a regular file only, -EISDIR
+ * or -EBADFD otherwise, and a FIFO never blocks. Files in vpnconf's own
+ * directories go through safefile.h instead. */
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync-free (the runtime directory is a tmpfs), fchmod to mode, rename. */

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "nft.h"
@@ -104,7 +105,62 @@ static json_t *addrs_json(const LinkInfo *l)
 	return a;
 }
 
-static json_t *peers_json(const WgDevice *wg)
+/* The health of the managed tunnel's peer with public key key, or NULL
+ * when it was not judged (not desired, or observing failed). */
+static const PeerHealth *health_of(const NsStatus *s, const uint8_t key[static WG_KEY_LEN])
+{
+	if (!s->ns || !s->have.health)
+		return NULL;
+	for (size_t i = 0; i < s->have.n_health && i < s->ns->wg.n_peers; i++)
+		if (memcmp(s->ns->wg.peers[i].public_key, key, WG_KEY_LEN) == 0)
+			return &s->have.health[i];
+	return NULL;
+}
+
+/* "ok", "stale since 2026-12-06 04:10:00, trying endpoint 2/3",
+ * "trying endpoint 2/3", "stale since ...", or NULL (not judged). */
+static char *health_text(const PeerHealth *h)
+{
+	_cleanup_free_ char *since = NULL, *trying = NULL;
+
+	if (!h)
+		return NULL;
+	switch (h->state) {
+	case HEALTH_OK:
+		return xstrdup("ok");
+	case HEALTH_TRYING:
+	case HEALTH_STALE:
+		break;
+	case HEALTH_UNKNOWN:
+	case _HEALTH_STATE_MAX:
+	case _HEALTH_STATE_INVALID:
+		return NULL;
+	}
+	if (h->stale_since_usec) {
+		_cleanup_free_ char *t = format_time(h->stale_since_usec);
+		since = xasprintf("stale since %s", t);
+	} else
+		since = xstrdup("no handshake yet");
+	if (h->n_endpoints >= 2 && h->current >= 0)
+		trying = xasprintf("trying endpoint %d/%zu", h->current + 1, h->n_endpoints);
+	return trying ? xasprintf("%s, %s", since, trying) : TAKE_PTR(since);
+}
+
+static json_t *health_json(const PeerHealth *h)
+{
+	if (!h)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:I, s:s, s:o}", "state", health_state_to_string(h->state),
+			 "staleSince",
+			 h->stale_since_usec ? json_integer((json_int_t)(h->stale_since_usec / 1000000))
+					     : json_null(),
+			 "endpoint", h->current >= 0 ? json_integer(h->current + 1) : json_null(),
+			 "endpoints", (json_int_t)h->n_endpoints, "action",
+			 health_action_to_string(h->action), "nextEndpoint",
+			 h->action == HEALTH_ACTION_SWITCH ? json_integer(h->target + 1) : json_null());
+}
+
+static json_t *peers_json(const NsStatus *s, const WgDevice *wg)
 {
 	uint64_t now = now_usec_realtime();
 	json_t *a = json_array();
@@ -126,6 +182,7 @@ static json_t *peers_json(const WgDevice *wg)
 		json_object_set_new(j, "rxBytes", json_integer((json_int_t)p->rx_bytes));
 		json_object_set_new(j, "txBytes", json_integer((json_int_t)p->tx_bytes));
 		json_object_set_new(j, "persistentKeepalive", json_integer(p->persistent_keepalive));
+		json_object_set_new(j, "health", health_json(health_of(s, p->public_key)));
 		json_array_append_new(a, j);
 	}
 	return a;
@@ -148,7 +205,7 @@ static json_t *tunnel_json(const NsStatus *s)
 		json_object_set_new(j, "publicKey", json_string_or_null(pub));
 		json_object_set_new(j, "listenPort", json_integer(s->have.wg->listen_port));
 		json_object_set_new(j, "fwMark", json_integer(s->have.wg->fwmark));
-		json_object_set_new(j, "peers", peers_json(s->have.wg));
+		json_object_set_new(j, "peers", peers_json(s, s->have.wg));
 	}
 	return j;
 }
@@ -238,9 +295,11 @@ static void print_tunnel(const NsStatus *s)
 						   ? format_age(now - p->last_handshake_usec)
 						   : NULL;
 		_cleanup_free_ char *rx = format_bytes(p->rx_bytes), *tx = format_bytes(p->tx_bytes);
+		_cleanup_free_ char *health = health_text(health_of(s, p->public_key));
 
-		printf("               peer %s: endpoint %s, handshake %s%s, rx %s, tx %s\n", key,
-		       ep ?: "(none)", age ?: "never", age ? " ago" : "", rx, tx);
+		printf("               peer %s: endpoint %s, handshake %s%s, rx %s, tx %s%s%s\n", key,
+		       ep ?: "(none)", age ?: "never", age ? " ago" : "", rx, tx,
+		       health ? "; " : "", strempty(health));
 	}
 }
 
@@ -332,13 +391,18 @@ static int print_prometheus(NsStatus *all, size_t n, Journal *j)
 			const WgPeer *p = &wg->peers[k];
 
 			strv_consume(&keys, key_b64(p->public_key));
+			const PeerHealth *h = health_of(s, p->public_key);
+
 			peers[k] = (MetricsPeer){
 				.public_key = keys[strv_length(keys) - 1],
 				.interface = wg->ifname,
 				.latest_handshake_usec = p->last_handshake_usec,
 				.rx_bytes = p->rx_bytes,
 				.tx_bytes = p->tx_bytes,
-				.healthy = -1,
+				.healthy = !h || h->state == HEALTH_UNKNOWN ? -1
+									    : h->state == HEALTH_OK,
+				.endpoint_index = h && h->current >= 0 ? (unsigned)h->current + 1 : 0,
+				.n_endpoints = h ? (unsigned)h->n_endpoints : 0,
 			};
 		}
 	}
@@ -369,6 +433,7 @@ int verb_status(int argc, char **argv)
 	r = observe_context_init(&oc, d->netns_dir, d->runtime_dir);
 	if (r < 0)
 		return log_errno(r, "Failed to open the network namespace"), EXIT_FAIL;
+	oc.journal = j;
 
 	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
 	if (!arg_namespace || streq(arg_namespace, ns->name))

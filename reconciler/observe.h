@@ -12,6 +12,7 @@
 #pragma once
 
 #include "desired.h"
+#include "journal.h"
 #include "netns.h"
 #include "plan.h"
 
@@ -29,6 +30,9 @@ typedef struct ObserveContext {
 	Birthplace self_place; /* self_place.netns == self (not owned twice) */
 	Birthplace *places;    /* other socket namespaces */
 	size_t n_places;
+	/* Optional, borrowed: the journal, read for when a managed tunnel
+	 * was last configured (tunnel health, health.h). */
+	Journal *journal;
 } ObserveContext;
 
 int observe_context_init(ObserveContext *c, const char *netns_dir, const char *runtime_dir);

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "health.h"
 #include "nft.h"
 #include "plan-internal.h"
 #include "wg.h"
@@ -119,33 +120,77 @@ static int tunnel_configure_step(Planner *p, const WgDevice *have, Step **ret)
 	return 0;
 }
 
+/* Health judged from want_wg alone, when the caller did not judge it:
+ * each peer's list is its one wanted endpoint, and no journal time. */
+static PeerHealth *health_from_want(const Planner *p, uint64_t timeout)
+{
+	const Namespace *ns = p->ns;
+	PeerHealth *health = xcalloc(ns->wg.n_peers ?: 1, sizeof(PeerHealth));
+	WgSockaddr **lists = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr *));
+	WgSockaddr *want = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr));
+
+	for (size_t i = 0; i < ns->wg.n_peers; i++) {
+		lists[i] = xcalloc(peer_endpoint_count(&ns->wg.peers[i]) + 1, sizeof(WgSockaddr));
+		FOREACH_ARRAY(w, p->in->want_wg->peers, p->in->want_wg->n_peers)
+		if (memcmp(w->public_key, ns->wg.peers[i].public_key, WG_KEY_LEN) == 0)
+			lists[i][0] = w->endpoint;
+	}
+	health_evaluate_tunnel(ns, lists, p->have->wg, p->in->now_usec, timeout, 0, health, want);
+	for (size_t i = 0; i < ns->wg.n_peers; i++)
+		free(lists[i]);
+	free(lists);
+	free(want);
+	return health;
+}
+
+static void health_reason(const Planner *p, const Peer *peer, const PeerHealth *h, Step *s)
+{
+	_cleanup_free_ char *key = base64_encode(peer->public_key, WG_KEY_LEN);
+	uint32_t t = p->in->desired->handshake_timeout_seconds;
+	char a[WG_ENDPOINT_STRLEN], b[WG_ENDPOINT_STRLEN];
+	uint64_t now = p->in->now_usec;
+
+	if (h->action == HEALTH_ACTION_SWITCH)
+		strv_pushf(&s->reasons,
+			   "peer %.8s…: no handshake within drift.handshakeTimeoutSeconds (%" PRIu32
+			   ") on endpoint %d/%zu (%s); trying endpoint %d/%zu (%s)",
+			   key, t, h->current + 1, h->n_endpoints,
+			   wg_endpoint_to_string(&h->current_endpoint, a), h->target + 1,
+			   h->n_endpoints, wg_endpoint_to_string(&h->target_endpoint, b));
+	else if (h->latest_handshake_usec && now > h->latest_handshake_usec)
+		strv_pushf(&s->reasons, "peer %.8s…: latest handshake %" PRIu64
+			   "s ago, more than drift.handshakeTimeoutSeconds (%" PRIu32 ")",
+			   key, (now - h->latest_handshake_usec) / 1000000, t);
+	else
+		strv_pushf(&s->reasons, "peer %.8s…: no handshake within "
+			   "drift.handshakeTimeoutSeconds (%" PRIu32 ") of its configuration", key, t);
+}
+
 /* drift.handshakeTimeoutSeconds: a peer whose latest handshake is older
- * than that is stale (its server moved, or the path broke). Setting its
- * endpoint again makes WireGuard start a new handshake with the next
- * packet, and a re-resolved hostname endpoint takes effect. A peer that
- * never completed a handshake is left alone: nothing says how long it has
- * been trying. */
+ * than that is stale (its server moved, or the path broke). health.h
+ * decides what to do: set its endpoint again, which makes WireGuard start
+ * a new handshake with the next packet (and a re-resolved hostname take
+ * effect), or move it to the next endpoint of its list. Either is one
+ * "refresh" step that only sets endpoints (UPDATE_ONLY: a peer removed
+ * meanwhile is not re-created). */
 static void plan_handshakes(Planner *p)
 {
 	const Namespace *ns = p->ns;
 	uint64_t timeout = (uint64_t)p->in->desired->handshake_timeout_seconds * 1000000;
+	_cleanup_free_ PeerHealth *local = NULL;
+	const PeerHealth *health = p->in->health;
 	WgDevice *change = NULL;
 	Step *s = NULL;
 
 	if (!timeout || !p->in->now_usec || !p->have->wg)
 		return;
-	FOREACH_ARRAY(h, p->have->wg->peers, p->have->wg->n_peers)
-	{
-		_cleanup_free_ char *key = base64_encode(h->public_key, WG_KEY_LEN);
-		const WgPeer *w = NULL;
+	if (!health)
+		health = local = health_from_want(p, timeout);
+	for (size_t i = 0; i < ns->wg.n_peers; i++) {
+		const PeerHealth *h = &health[i];
 		WgPeer *c;
 
-		if (!h->last_handshake_usec || p->in->now_usec < h->last_handshake_usec + timeout)
-			continue;
-		FOREACH_ARRAY(x, p->in->want_wg->peers, p->in->want_wg->n_peers)
-		if (memcmp(x->public_key, h->public_key, WG_KEY_LEN) == 0)
-			w = x;
-		if (!w || w->endpoint.sa.sa_family == AF_UNSPEC)
+		if (h->action == HEALTH_ACTION_NONE || h->target_endpoint.sa.sa_family == AF_UNSPEC)
 			continue;
 		if (!change) {
 			change = xcalloc(1, sizeof(*change));
@@ -156,13 +201,10 @@ static void plan_handshakes(Planner *p)
 			s->wg_change = change;
 		}
 		c = wg_device_add_peer(change);
-		memcpy(c->public_key, w->public_key, WG_KEY_LEN);
-		c->endpoint = w->endpoint;
+		memcpy(c->public_key, ns->wg.peers[i].public_key, WG_KEY_LEN);
+		c->endpoint = h->target_endpoint;
 		c->change = WG_PEER_CHANGE_ENDPOINT | WG_PEER_CHANGE_UPDATE_ONLY;
-		strv_pushf(&s->reasons, "peer %.8s…: latest handshake %" PRIu64
-			   "s ago, more than drift.handshakeTimeoutSeconds (%" PRIu32 ")",
-			   key, (p->in->now_usec - h->last_handshake_usec) / 1000000,
-			   p->in->desired->handshake_timeout_seconds);
+		health_reason(p, &ns->wg.peers[i], h, s);
 	}
 	if (s)
 		planner_add(p, s);

@@ -137,6 +137,7 @@ void observed_done(Observed *o)
 		free(o->files[f]);
 	strv_free(o->stale_files);
 	strv_free(o->foreign_tables);
+	free(o->health);
 	*o = (Observed){};
 }
 

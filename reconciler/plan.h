@@ -37,6 +37,7 @@
 #include "route.h"
 
 typedef struct NftTable NftTable;
+typedef struct PeerHealth PeerHealth;
 typedef struct WgDevice WgDevice;
 
 typedef enum StepKind {
@@ -176,6 +177,10 @@ typedef struct Observed {
 	const char *files_problem[_DNS_FILE_MAX]; /* why a file is not read: not a
 						   * regular file (safefile.h) */
 	char **stale_files; /* temporaries of interrupted writes in the runtime directory */
+	/* The managed tunnel's peers' health (health.h), in desired order;
+	 * set by reconcile_observe_plan(), NULL otherwise. */
+	PeerHealth *health;
+	size_t n_health;
 } Observed;
 
 void observed_done(Observed *o);
@@ -192,6 +197,10 @@ typedef struct PlanInput {
 	 * last verified against, rebuilt from the journaled document; NULL
 	 * when unknown. See plan_policy_inverse(). */
 	NftTable *verified_policy;
+	/* Health of ns's peers in desired order (health.h), whose refresh
+	 * and switch actions become steps; NULL: judged from want_wg alone
+	 * (each peer's one wanted endpoint, no journal times). */
+	const PeerHealth *health;
 } PlanInput;
 
 /* The inverse rule: what undoes a replacement of the policy table of a

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "health.h"
 #include "nft.h"
+#include "peer-endpoints.h"
 #include "observe.h"
 #include "reconcile.h"
 #include "wg.h"
@@ -225,53 +227,25 @@ static TxnOutcome txn_outcome_of(NamespaceOutcome o)
 	return TXN_FAILED;
 }
 
-/* Resolves the hostname endpoints of ns inside its birthplace namespace,
- * where the tunnel's UDP socket lives. This lookup uses the resolver of
- * that namespace, outside the strict-DNS guarantee of the confinement
- * namespace (docs/desired-state.md says so). */
-static int resolve_endpoints(const Namespace *ns, Birthplace *bp, char ***resolved_log,
-			     WgSockaddr **ret)
+/* Tunnel health of ns's peers (health.h) and the endpoint each should
+ * carry, into have->health and *ret_want. */
+static void judge_health(ObserveContext *oc, const Desired *d, const Namespace *ns,
+			 WgSockaddr **lists, uint64_t now_usec, Observed *have, WgSockaddr **ret_want)
 {
-	_cleanup_free_ WgSockaddr *resolved = xcalloc(ns->wg.n_peers ?: 1, sizeof(WgSockaddr));
-	bool any = false;
-	int saved = -EBADF, r = 0;
+	uint64_t timeout = (uint64_t)d->handshake_timeout_seconds * 1000000, set_usec = 0;
+	size_t n = ns->wg.n_peers;
 
-	FOREACH_ARRAY(peer, ns->wg.peers, ns->wg.n_peers)
-	if (peer->has_endpoint && !peer->endpoint.literal)
-		any = true;
-	if (!any) {
-		*ret = NULL;
-		return 0;
-	}
-	if (bp->name) {
-		r = netns_enter(bp->netns, &saved);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < ns->wg.n_peers && r >= 0; i++) {
-		const Peer *peer = &ns->wg.peers[i];
-		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
-		char port[8], host[NI_MAXHOST];
-
-		if (!peer->has_endpoint || peer->endpoint.literal)
-			continue;
-		snprintf(port, sizeof(port), "%u", peer->endpoint.port);
-		if (getaddrinfo(peer->endpoint.host, port, &hints, &ai) != 0 || !ai) {
-			r = -EHOSTUNREACH;
-			break;
-		}
-		memcpy(&resolved[i], ai->ai_addr, MIN((size_t)ai->ai_addrlen, sizeof(WgSockaddr)));
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0,
-				NI_NUMERICHOST) == 0)
-			strv_pushf(resolved_log, "%s: %s -> %s (resolved in %s)", ns->name,
-				   peer->endpoint_raw, host, bp->name ?: "init");
-		freeaddrinfo(ai);
-	}
-	netns_leave(&saved);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(resolved);
-	return 0;
+	/* When vpnconf last set the endpoints: each endpoint gets a full
+	 * timeout from then before the next one is tried. */
+	if (timeout && now_usec && oc->journal &&
+	    journal_last_tunnel_change(oc->journal, ns->name, ns->wg.ifname, &set_usec) < 0)
+		set_usec = 0;
+	free(have->health);
+	have->health = xcalloc(n ?: 1, sizeof(PeerHealth));
+	have->n_health = n;
+	*ret_want = xcalloc(n ?: 1, sizeof(WgSockaddr));
+	health_evaluate_tunnel(ns, lists, have->wg, now_usec, timeout, set_usec, have->health,
+			       *ret_want);
 }
 
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
@@ -281,6 +255,7 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 {
 	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
 	_cleanup_free_ WgSockaddr *resolved = NULL;
+	WgSockaddr **lists = NULL;
 	int r;
 
 	r = observe_namespace(oc, name, ns, have, ret_netns);
@@ -313,12 +288,14 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 	if (ns->wg.managed && *ret_bp) {
 		_cleanup_free_ char *path = NULL;
 
-		r = resolve_endpoints(ns, *ret_bp, resolved_log, &resolved);
+		r = peer_endpoints_resolve(ns, *ret_bp, resolved_log, &lists);
 		if (r < 0) {
 			*ret_error = xasprintf("resolving the endpoints of %s: %s", name,
 					       strerror(-r));
 			return r;
 		}
+		judge_health(oc, d, ns, lists, now_usec, have, &resolved);
+		peer_endpoints_free(lists, ns->wg.n_peers);
 		r = wg_device_from_desired(ns, resolved, &want_wg, &path);
 		if (r < 0) {
 			*ret_error = xasprintf("%s: %s", strna(path), strerror(-r));
@@ -333,7 +310,8 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 			.ns = ns,
 			.want_wg = want_wg,
 			.now_usec = now_usec,
-			.verified_policy = verified_policy};
+			.verified_policy = verified_policy,
+			.health = have->health};
 	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)
 		*ret_error = xasprintf("planning %s: %s", name, strerror(-r));
@@ -737,6 +715,7 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 	r = observe_context_init(&run.oc, d->netns_dir, d->runtime_dir);
 	if (r < 0)
 		goto finish;
+	run.oc.journal = run.journal;
 	r = reconcile_all(&run);
 	if (r >= 0 && run.journal && !dry_run(&run) && o->mode == RECONCILE_APPLY &&
 	    !o->only_namespace && all_in_sync(&report)) {

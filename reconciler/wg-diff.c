@@ -24,7 +24,6 @@
 #include "wg.h"
 
 #define PEER_NAME_LEN 8
-#define ENDPOINT_STRLEN (IPADDR_STRLEN + sizeof("[]:65535%4294967295"))
 #define ALLOWED_IPS_SHOWN 4
 
 typedef struct PeerName {
@@ -52,29 +51,29 @@ _printf_(2, 3) static void note(char ***differences, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *endpoint_to_string(const WgSockaddr *e, char buf[static ENDPOINT_STRLEN])
+const char *wg_endpoint_to_string(const WgSockaddr *e, char buf[static WG_ENDPOINT_STRLEN])
 {
 	char a[IPADDR_STRLEN];
 
 	switch (e->sa.sa_family) {
 	case AF_INET:
 		inet_ntop(AF_INET, &e->in.sin_addr, a, sizeof(a));
-		snprintf(buf, ENDPOINT_STRLEN, "%s:%u", a, ntohs(e->in.sin_port));
+		snprintf(buf, WG_ENDPOINT_STRLEN, "%s:%u", a, ntohs(e->in.sin_port));
 		return buf;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &e->in6.sin6_addr, a, sizeof(a));
 		if (e->in6.sin6_scope_id != 0)
-			snprintf(buf, ENDPOINT_STRLEN, "[%s%%%u]:%u", a, e->in6.sin6_scope_id,
+			snprintf(buf, WG_ENDPOINT_STRLEN, "[%s%%%u]:%u", a, e->in6.sin6_scope_id,
 				 ntohs(e->in6.sin6_port));
 		else
-			snprintf(buf, ENDPOINT_STRLEN, "[%s]:%u", a, ntohs(e->in6.sin6_port));
+			snprintf(buf, WG_ENDPOINT_STRLEN, "[%s]:%u", a, ntohs(e->in6.sin6_port));
 		return buf;
 	default:
 		return "(none)";
 	}
 }
 
-static bool endpoint_equal(const WgSockaddr *a, const WgSockaddr *b)
+bool wg_endpoint_equal(const WgSockaddr *a, const WgSockaddr *b)
 {
 	if (a->sa.sa_family != b->sa.sa_family)
 		return false;
@@ -232,7 +231,7 @@ static void update_peer(WgPeer *p, const WgPeer *w, const WgPeer *h, char ***dif
 {
 	PeerName pn = peer_name(w->public_key);
 	const char *name = pn.s;
-	char a[ENDPOINT_STRLEN], b[ENDPOINT_STRLEN];
+	char a[WG_ENDPOINT_STRLEN], b[WG_ENDPOINT_STRLEN];
 
 	memcpy(p->public_key, w->public_key, WG_KEY_LEN);
 	if (memcmp(preshared_key_or_zero(w), preshared_key_or_zero(h), WG_KEY_LEN) != 0) {
@@ -241,11 +240,11 @@ static void update_peer(WgPeer *p, const WgPeer *w, const WgPeer *h, char ***dif
 		p->change |= WG_PEER_CHANGE_PRESHARED_KEY;
 		note(differences, "peer %s: preshared key differs", name);
 	}
-	if (w->endpoint.sa.sa_family != AF_UNSPEC && !endpoint_equal(&w->endpoint, &h->endpoint)) {
+	if (w->endpoint.sa.sa_family != AF_UNSPEC && !wg_endpoint_equal(&w->endpoint, &h->endpoint)) {
 		p->endpoint = w->endpoint;
 		p->change |= WG_PEER_CHANGE_ENDPOINT;
 		note(differences, "peer %s: endpoint %s -> %s", name,
-		     endpoint_to_string(&h->endpoint, a), endpoint_to_string(&w->endpoint, b));
+		     wg_endpoint_to_string(&h->endpoint, a), wg_endpoint_to_string(&w->endpoint, b));
 	}
 	if (w->persistent_keepalive != h->persistent_keepalive) {
 		p->persistent_keepalive = w->persistent_keepalive;

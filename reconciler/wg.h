@@ -32,6 +32,12 @@ typedef union WgSockaddr {
 	struct sockaddr_in6 in6;
 } WgSockaddr;
 
+#define WG_ENDPOINT_STRLEN (IPADDR_STRLEN + sizeof("[]:65535%4294967295"))
+/* Same family, address, port (and IPv6 scope); two AF_UNSPEC are equal. */
+bool wg_endpoint_equal(const WgSockaddr *a, const WgSockaddr *b);
+/* "192.0.2.1:51820", "[2001:db8::1]:51820", or "(none)". */
+const char *wg_endpoint_to_string(const WgSockaddr *e, char buf[static WG_ENDPOINT_STRLEN]);
+
 /* Flags of a peer inside a change set (a WgDevice produced by wg_diff). */
 typedef enum WgPeerChange {
 	WG_PEER_CHANGE_REMOVE = 1 << 0,           /* WGPEER_F_REMOVE_ME */

@@ -428,3 +428,30 @@ int journal_count_events(Journal *j, const char *namespace, uint64_t *ret_drift,
 	*ret_lockdowns = (uint64_t)sqlite3_column_int64(st, 1);
 	return 0;
 }
+
+int journal_last_tunnel_change(Journal *j, const char *namespace, const char *ifname,
+			       uint64_t *ret_usec)
+{
+	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	assert(j);
+	assert(namespace);
+	assert(ifname);
+	assert(ret_usec);
+
+	r = journal_stmt(j, JOURNAL_STMT_TUNNEL_CHANGE,
+			 "SELECT max(finished_usec) FROM step WHERE namespace = ?1 AND "
+			 "status = 'done' AND object IN ('link ' || ?2, 'wireguard ' || ?2)",
+			 &st);
+	if (r < 0)
+		return r;
+	rc = journal_bind_text(st, 1, namespace) ?: journal_bind_text(st, 2, ifname);
+	if (rc != SQLITE_OK)
+		return journal_errno(j->db, rc);
+	r = journal_next_row(j, st);
+	if (r < 0)
+		return r;
+	*ret_usec = r > 0 ? column_usec(st, 0) : 0;
+	return 0;
+}

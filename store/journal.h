@@ -187,6 +187,11 @@ int journal_get_txn(Journal *j, const char *id_or_prefix, TxnRecord *ret_txn, St
 int journal_last_txn(Journal *j, const char *namespace, TxnRecord *ret);
 int journal_list_drift(Journal *j, const char *namespace, unsigned limit, DriftRecord **ret,
 		       size_t *ret_n);
+/* When a step that configured the tunnel ifname of namespace last
+ * finished ("link IFNAME" or "wireguard IFNAME" steps done): *ret_usec,
+ * or 0 when none is recorded. */
+int journal_last_tunnel_change(Journal *j, const char *namespace, const char *ifname,
+			       uint64_t *ret_usec);
 /* Counters for metrics, since the journal was created: drift events
  * recorded for namespace, and transactions touching it that ended in
  * lockdown. */

@@ -170,25 +170,19 @@ static void on_journal_failed(const char *error, void *u)
 	journal_unusable_alarm(u, error);
 }
 
-static const ReconcileHooks hooks = {
+const ReconcileHooks reconcile_log_hooks = {
 	.apply = {.step_finished = on_step_finished},
 	.drift = on_drift,
 	.finished = on_finished,
 	.journal_failed = on_journal_failed,
 };
 
-typedef enum JournalState {
-	JOURNAL_USABLE,
-	JOURNAL_RESET, /* damaged, moved aside; a new one started */
-	JOURNAL_NONE,  /* unusable: the command goes on without one */
-} JournalState;
-
 /* Opens the journal of a command that changes the kernel. A damaged one
  * (not a database, corrupt, not a regular file) is moved aside and a new
  * one started, which records that; when no journal can be had (a full or
  * read-only file system, permissions), *ret stays NULL and the command goes
  * on without one: protective actions must not depend on the journal. */
-static JournalState open_journal_for_writing(const char *state_dir, const char *digest,
+JournalState open_journal_for_writing(const char *state_dir, const char *digest,
 					     Journal **ret)
 {
 	_cleanup_free_ char *aside = NULL, *error = NULL;
@@ -335,7 +329,7 @@ static int run(ReconcileMode mode, const char *name)
 		.unlock = arg_unlock,
 		.history_lost = js != JOURNAL_USABLE,
 	};
-	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &hooks, d->state_dir,
+	r = reconcile_run(d, j, &o, mode == RECONCILE_DRY_RUN ? NULL : &reconcile_log_hooks, d->state_dir,
 			  &report);
 	if (r == -EBUSY) {
 		log_error("another vpnconf reconcile is running (lock %s/.lock still held after %u ms); "

@@ -21,6 +21,8 @@ unsigned arg_lock_timeout_ms = 5000;
 unsigned arg_limit = 20;
 bool arg_unlock = false;
 bool arg_prometheus = false;
+unsigned arg_periodic_interval_s = 60;
+char **saved_argv = NULL;
 
 typedef struct Verb {
 	const char *name;
@@ -38,6 +40,7 @@ static const Verb verbs[] = {
 	{"status", 0, 0, verb_status, "status                show namespaces, tunnels, sync state"},
 	{"history", 0, 0, verb_history, "history               list journaled transactions"},
 	{"show", 1, 1, verb_show, "show TXN              show one transaction and its steps"},
+	{"daemon", 0, 0, verb_daemon, "daemon                watch the namespaces and repair drift at once"},
 };
 
 static void help(FILE *f)
@@ -59,6 +62,7 @@ static void help(FILE *f)
 		"      --lock-timeout MS   how long to wait for a running reconcile (default 5000)\n"
 		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
 		"      --unlock            reconcile: repair namespaces a drift lockdown holds\n"
+		"      --periodic-interval S  daemon: full re-check every S seconds (default 60, 0: off)\n"
 		"  -q, --quiet             only warnings and errors on stderr\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n"
@@ -87,6 +91,7 @@ enum {
 	OPT_VERSION,
 	OPT_UNLOCK,
 	OPT_FORMAT,
+	OPT_PERIODIC_INTERVAL,
 };
 
 static int parse_argv(int argc, char **argv, bool stop_at_verb)
@@ -104,6 +109,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"unlock", no_argument, NULL, OPT_UNLOCK},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"periodic-interval", required_argument, NULL, OPT_PERIODIC_INTERVAL},
 		{},
 	};
 	int c;
@@ -155,6 +161,10 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 				return -EINVAL;
 			}
 			break;
+		case OPT_PERIODIC_INTERVAL:
+			if (parse_uint(optarg, "periodic interval", &arg_periodic_interval_s) < 0)
+				return -EINVAL;
+			break;
 		case OPT_VERSION:
 			printf("vpnconf %s\n", VPNCONF_VERSION);
 			return 0;
@@ -170,6 +180,7 @@ int main(int argc, char **argv)
 	const Verb *verb = NULL;
 	int r, nargs;
 
+	saved_argv = argv;
 	r = parse_argv(argc, argv, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;

@@ -11,6 +11,7 @@
 
 #include "desired.h"
 #include "journal.h"
+#include "reconcile.h"
 
 /* Exit codes (docs/vpnconf.8). */
 enum {
@@ -33,6 +34,7 @@ extern unsigned arg_lock_timeout_ms;
 extern unsigned arg_limit;
 extern bool arg_unlock;
 extern bool arg_prometheus; /* --format prometheus (status) */
+extern unsigned arg_periodic_interval_s;
 
 /* Loads and validates the desired state; on failure prints every error,
  * journals a rejected attempt for command (best effort when the state
@@ -65,3 +67,23 @@ int verb_down(int argc, char **argv);
 int verb_status(int argc, char **argv);
 int verb_history(int argc, char **argv);
 int verb_show(int argc, char **argv);
+int verb_daemon(int argc, char **argv);
+
+/* The reconcile hooks of the command line: progress on stderr, alarms in
+ * the journal (cmd-reconcile.c). */
+extern const ReconcileHooks reconcile_log_hooks;
+
+typedef enum JournalState {
+	JOURNAL_USABLE,
+	JOURNAL_RESET, /* damaged, moved aside; a new one started */
+	JOURNAL_NONE,  /* unusable: the command goes on without one */
+} JournalState;
+
+/* Opens the journal of a command that changes the kernel; a damaged one is
+ * moved aside and restarted, an unusable one leaves *ret NULL (alarmed):
+ * protective actions never depend on the journal (cmd-reconcile.c). */
+JournalState open_journal_for_writing(const char *state_dir, const char *digest, Journal **ret);
+
+/* The command line as given (for vpnconf daemon, which runs the agent
+ * executable with it). */
+extern char **saved_argv;

@@ -45,3 +45,4 @@
 /* The agent itself. */
 #define VPNCONF_MESSAGE_DAEMON_STARTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a13"  /* daemon-started */
 #define VPNCONF_MESSAGE_DAEMON_STOPPING "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a14" /* daemon-stopping */
+#define VPNCONF_MESSAGE_EVENTS_LOST "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a17"     /* overrun */

@@ -638,6 +638,20 @@ static void recover_interrupted(Run *run)
 		journal_failed(run, r, "closing interrupted transactions");
 }
 
+static bool selected(const Run *run, const char *name)
+{
+	const ReconcileOptions *o = run->opts;
+
+	if (o->only_namespace && !streq(o->only_namespace, name))
+		return false;
+	return !o->only_namespaces || strv_contains(o->only_namespaces, name);
+}
+
+static bool restricted(const Run *run)
+{
+	return run->opts->only_namespace || run->opts->only_namespaces;
+}
+
 static int reconcile_all(Run *run)
 {
 	const Desired *d = run->desired;
@@ -650,7 +664,7 @@ static int reconcile_all(Run *run)
 
 	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
 	{
-		if (only && !streq(only, ns->name))
+		if (!selected(run, ns->name))
 			continue;
 		r = reconcile_one(run, ns->name, ns, false);
 		if (r < 0)
@@ -665,7 +679,7 @@ static int reconcile_all(Run *run)
 		return r;
 	STRV_FOREACH(name, owned)
 	{
-		if (desired_find_namespace(d, *name) || (only && !streq(only, *name)))
+		if (desired_find_namespace(d, *name) || !selected(run, *name))
 			continue;
 		r = reconcile_one(run, *name, NULL, true);
 		if (r < 0)
@@ -718,7 +732,7 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 	run.oc.journal = run.journal;
 	r = reconcile_all(&run);
 	if (r >= 0 && run.journal && !dry_run(&run) && o->mode == RECONCILE_APPLY &&
-	    !o->only_namespace && all_in_sync(&report)) {
+	    !restricted(&run) && all_in_sync(&report)) {
 		int k;
 
 		store_desired(&run);

@@ -68,6 +68,9 @@ typedef enum ReconcileMode {
 typedef struct ReconcileOptions {
 	ReconcileMode mode;
 	const char *only_namespace; /* NULL: all */
+	/* Only these namespaces (a strv; NULL: no restriction). Owned
+	 * namespaces no longer desired are torn down only when listed. */
+	char *const *only_namespaces;
 	const char *trigger;        /* "cli", "activation", "timer", "boot", ... */
 	unsigned lock_timeout_ms;
 	/* Repair namespaces that drift.action "lockdown" locked down; without

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vpnconf daemon: the resident agent. One sd-event loop; the event sources
+ * (daemon-netlink.c: netlink groups inside each namespace; daemon-files.c:
+ * inotify on the generated files and the namespace directory, and the mount
+ * table) only mark namespaces dirty in the scheduler (agent-sched.h) and
+ * arm the pass timer; the pass (cmd-daemon.c) runs the reconcile loop for
+ * what is dirty.
+ */
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "agent-sched.h"
+#include "reconcile.h"
+
+typedef struct Daemon Daemon;
+
+/* Netlink sockets opened inside one namespace (daemon-netlink.c). */
+typedef struct Watch {
+	Daemon *daemon;
+	char *name;   /* confinement namespace, or birthplace; NULL: our own namespace */
+	bool birthplace;
+	dev_t dev;    /* identity of the namespace watched */
+	ino_t ino;
+	int rtnl_fd;
+	int nft_fd;
+	sd_event_source *rtnl_src;
+	sd_event_source *nft_src;
+} Watch;
+
+struct Daemon {
+	sd_event *event;
+	Desired *desired; /* the last good desired state */
+	AgentSched sched;
+	sd_event_source *pass_timer;
+	uint64_t periodic_usec;
+
+	Watch **watches;
+	size_t n_watches;
+
+	int inotify_fd;
+	sd_event_source *inotify_src;
+	struct {
+		int wd;
+		char *name; /* namespace; NULL: the namespace or runtime directory */
+	} *wds;
+	size_t n_wds;
+	int mountinfo_fd;
+	sd_event_source *mountinfo_src;
+
+	NamespaceOutcome *outcomes; /* per desired namespace, last pass */
+	char *status;               /* last STATUS= sent */
+	uint64_t passes;            /* passes run (for tests and benchmarks) */
+	uint64_t overruns;
+};
+
+/* Marks namespace name dirty (a birthplace name marks the namespaces whose
+ * tunnel socket lives there) and arms the pass timer. */
+void daemon_mark(Daemon *d, const char *name);
+void daemon_mark_all(Daemon *d);
+void daemon_mark_full(Daemon *d);
+void daemon_schedule(Daemon *d);
+
+/* Opens, re-opens (the namespace under a path changed) or closes the
+ * netlink watches to match the desired state and the namespaces present.
+ * A newly opened watch marks its namespace dirty: what changed before it
+ * was open is seen by the pass. */
+void daemon_netlink_refresh(Daemon *d);
+void daemon_netlink_free(Daemon *d);
+
+/* inotify and mount table watches (daemon-files.c). */
+int daemon_files_init(Daemon *d);
+void daemon_files_refresh(Daemon *d);
+void daemon_files_free(Daemon *d);

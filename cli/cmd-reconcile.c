@@ -5,6 +5,7 @@
  * stdout (or as JSON); alarms to the journal.
  */
 #include "log.h"
+#include "paths.h"
 #include "reconcile.h"
 #include "vpnconf.h"
 
@@ -289,6 +290,26 @@ static int exit_code_of(const ReconcileReport *r)
 	return code;
 }
 
+/* The runtime and namespace directories must be root's alone (paths.h):
+ * vpnconf creates, replaces and removes files there. */
+static bool directories_safe(const Desired *d)
+{
+	const struct {
+		const char *key, *path;
+	} dirs[] = {{"paths.runtimeDir", d->runtime_dir}, {"paths.netnsDir", d->netns_dir}};
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *why = NULL;
+
+		if (paths_check_dir(dirs[i].path, &why) < 0) {
+			log_error("refusing %s %s: %s; nothing was changed", dirs[i].key, dirs[i].path,
+				  why);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int run(ReconcileMode mode, const char *name)
 {
 	_cleanup_(desired_freep) Desired *d = NULL;
@@ -317,8 +338,18 @@ static int run(ReconcileMode mode, const char *name)
 		/* Read-only and optional: it only tells drift from change. */
 		(void)journal_open(d->state_dir, true, &j);
 	else {
-		_cleanup_free_ char *digest = hexmem(d->digest, sizeof(d->digest));
-		js = open_journal_for_writing(d->state_dir, digest, &j);
+		_cleanup_free_ char *digest = hexmem(d->digest, sizeof(d->digest)), *why = NULL;
+
+		if (!directories_safe(d))
+			return EXIT_FAIL;
+		/* An unsafe state directory is not used: the journal is then
+		 * unusable, and protective actions go on without it. */
+		if (paths_check_dir(d->state_dir, &why) < 0) {
+			_cleanup_free_ char *error = xasprintf("refusing the state directory: %s", why);
+			journal_unusable_alarm(d->state_dir, error);
+			js = JOURNAL_NONE;
+		} else
+			js = open_journal_for_writing(d->state_dir, digest, &j);
 	}
 
 	ReconcileOptions o = {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "desired-json.h"
+#include "paths.h"
 
 typedef struct Validator {
 	const Desired *d;
@@ -489,5 +490,6 @@ int desired_validate(const Desired *d, DesiredErrors *errors)
 	validate_subnets(&v);
 	validate_units(&v);
 	validate_publish(&v);
+	(void)paths_validate(d, errors);
 	return errors->n > n_before ? -EINVAL : 0;
 }

@@ -14,6 +14,7 @@
 #include "nft.h"
 #include "peer-endpoints.h"
 #include "observe.h"
+#include "paths.h"
 #include "reconcile.h"
 #include "wg.h"
 
@@ -716,6 +717,12 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 	assert(o->mode != RECONCILE_TEARDOWN || o->only_namespace);
 
 	if (!dry_run(&run)) {
+		/* The callers say which rule failed (paths_check_dir()). */
+		r = paths_check_dir(d->runtime_dir, NULL);
+		if (r >= 0)
+			r = paths_check_dir(d->netns_dir, NULL);
+		if (r < 0)
+			goto finish;
 		lock = reconcile_lock(d->runtime_dir, o->lock_timeout_ms);
 		if (lock < 0) {
 			r = lock;

@@ -700,3 +700,47 @@ TEST(reject_duplicate_pinning_marks_in_one_socket_namespace)
 		   "endpoint pinning mark \"7\" is already used");
 	desired_free(accept_doc(two_pinned(NULL, ", 'fwMark': 7")));
 }
+
+/* paths.* accepted shared system directories (vpnconf would create,
+ * replace and remove files in /etc or /run) and directories inside one
+ * another. */
+TEST(reject_paths_shared_or_overlapping)
+{
+	static const char *const shared[] = {
+		"/etc", "/tmp", "/run", "/var", "/usr", "/proc", "/sys", "/dev", "/home", "/root",
+		"/var/tmp", "/var/lib", "/run/user", "/boot", "/nix", "/nix/store", "/var/run",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(shared); i++) {
+		_cleanup_free_ char *top = xasprintf("'paths': {'stateDir': '%s'}", shared[i]);
+		_cleanup_free_ char *rule = xasprintf("%s is a shared system directory", shared[i]);
+		REFUSE("paths.stateDir", rule, .top = top);
+	}
+	REFUSE("paths.runtimeDir", "/run is a shared system directory",
+	       .top = "'paths': {'runtimeDir': '/run'}");
+	REFUSE("paths.netnsDir", "/tmp is a shared system directory",
+	       .top = "'paths': {'netnsDir': '/tmp'}");
+	REFUSE("paths.stateDir", "kernel or read-only file system tree",
+	       .top = "'paths': {'stateDir': '/proc/vpnconf'}");
+	REFUSE("paths.runtimeDir", "kernel or read-only file system tree",
+	       .top = "'paths': {'runtimeDir': '/nix/store/abc-vpnconf'}");
+	REFUSE("paths.netnsDir", "kernel or read-only file system tree",
+	       .top = "'paths': {'netnsDir': '/dev/shm/netns'}");
+
+	REFUSE("paths.runtimeDir", "must not be the same directory as paths.stateDir",
+	       .top = "'paths': {'stateDir': '/run/vpnconf', 'runtimeDir': '/run/vpnconf'}");
+	REFUSE("paths.netnsDir", "must not overlap paths.runtimeDir: /run/vpnconf/netns lies "
+				 "inside /run/vpnconf",
+	       .top = "'paths': {'netnsDir': '/run/vpnconf/netns'}");
+	REFUSE("paths.runtimeDir", "must not overlap paths.stateDir: /var/lib/vpnconf contains",
+	       .top = "'paths': {'runtimeDir': '/var/lib/vpnconf', 'stateDir': "
+		      "'/var/lib/vpnconf/state'}");
+
+	/* Their own directories, anywhere else, are fine. */
+	desired_free(accept_doc(DOC(.top = "'paths': {'stateDir': '/var/lib/vpnconf2', "
+					   "'runtimeDir': '/run/vpnconf-x', 'netnsDir': "
+					   "'/run/netns'}")));
+	desired_free(accept_doc(DOC(.top = "'paths': {'stateDir': '/srv/vpnconf', "
+					   "'runtimeDir': '/tmp/vc/run', 'netnsDir': "
+					   "'/tmp/vc/netns'}")));
+}

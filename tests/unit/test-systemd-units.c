@@ -130,7 +130,7 @@ TEST(paths_follow_the_desired_state)
 TEST(directories_outside_run_are_not_systemd_managed)
 {
 	_cleanup_(desired_freep) Desired *d = accept_doc(
-		DOC(.top = "'paths': {'stateDir': '/srv/vpnconf', 'runtimeDir': '/run'}"));
+		DOC(.top = "'paths': {'stateDir': '/srv/vpnconf', 'runtimeDir': '/srv/vpnconf-run'}"));
 	_cleanup_free_ char *s = systemd_units_render_lifecycle(d, &cfg);
 
 	ASSERT_TRUE(strstr(s, "\nStateDirectory=\nRuntimeDirectory=\nExecStop="));

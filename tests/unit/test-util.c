@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "paths.h"
 #include "test.h"
 #include "util.h"
 
@@ -53,4 +54,29 @@ TEST(safe_atou64_strict)
 	ASSERT_ERR(safe_atou64("+1", &v), EINVAL);
 	ASSERT_ERR(safe_atou64("1 ", &v), EINVAL);
 	ASSERT_ERR(safe_atou64("99999999999999999999", &v), ERANGE);
+}
+
+TEST(path_normalize)
+{
+	static const char *const cases[][2] = {
+		{"/", "/"},
+		{"/etc", "/etc"},
+		{"/etc/", "/etc"},
+		{"//etc//", "/etc"},
+		{"/./etc/.", "/etc"},
+		{"/var/lib/../tmp", "/var/tmp"},
+		{"/..", "/"},
+		{"/../../run/./", "/run"},
+		{"/a/b/c/../../", "/a"},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ char *n = path_normalize(cases[i][0]);
+		ASSERT_STREQ(n, cases[i][1]);
+	}
+	ASSERT_TRUE(path_normalize("etc") == NULL);
+	ASSERT_TRUE(path_normalize("") == NULL);
+	ASSERT_TRUE(path_shared_reason("/var/lib") != NULL);
+	ASSERT_TRUE(path_shared_reason("/var/lib/vpnconf") == NULL);
+	ASSERT_TRUE(path_shared_reason("/sys/fs/x") != NULL);
 }

@@ -93,13 +93,26 @@ static ssize_t desired_index(const Daemon *d, const char *name)
 /* STATUS=: one line, sent when it changes. */
 static void update_status(Daemon *d)
 {
-	_cleanup_strv_free_ char **bad = NULL;
+	_cleanup_strv_free_ char **bad = NULL; /* and notes */
 	_cleanup_free_ char *j = NULL, *line = NULL;
 	size_t ok = 0, n = d->desired->n_namespaces;
 
 	for (size_t i = 0; i < n; i++) {
 		NamespaceOutcome o = d->outcomes[i];
 
+		if (d->health[i].n > 0) {
+			uint64_t h = d->health[i].latest_handshake_usec, now = now_usec_realtime();
+
+			/* Coarse (whole minutes past one), so that STATUS= does
+			 * not change with every pass. */
+			if (h && now > h && now - h >= 60ULL * 1000 * 1000)
+				strv_pushf(&bad, "%s: handshake %llum ago", d->desired->namespaces[i].name,
+					   (unsigned long long)((now - h) / (60ULL * 1000 * 1000)));
+			else if (h)
+				strv_pushf(&bad, "%s: handshake <1m ago", d->desired->namespaces[i].name);
+			else
+				strv_pushf(&bad, "%s: no handshake yet", d->desired->namespaces[i].name);
+		}
 		if (o == NS_IN_SYNC || o == NS_APPLIED)
 			ok++;
 		else
@@ -185,8 +198,10 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 			log_info("%s: %s%s%s (%s)", n->name, namespace_outcome_to_string(n->outcome),
 				 n->error ? ": " : "", strempty(n->error), trigger);
 		agent_sched_finished(&d->sched, n->name, result_of(n->outcome), now);
-		if (i >= 0)
+		if (i >= 0) {
 			d->outcomes[i] = n->outcome;
+			daemon_health_update(d, (size_t)i, n);
+		}
 	}
 	return 0;
 }
@@ -198,6 +213,7 @@ static void after_pass(Daemon *d)
 	daemon_files_refresh(d);
 	update_status(d);
 	daemon_schedule(d);
+	daemon_metrics_schedule(d);
 }
 
 static int on_pass_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -226,12 +242,14 @@ static void set_desired(Daemon *d, Desired *desired)
 		free(desired->state_dir);
 		desired->state_dir = xstrdup(arg_state_dir);
 	}
+	daemon_health_free(d);
 	desired_free(d->desired);
 	d->desired = desired;
 	agent_sched_done(&d->sched);
 	agent_sched_init(&d->sched, names, d->periodic_usec, now_mono());
 	free(d->outcomes);
 	d->outcomes = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->outcomes));
+	d->health = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->health));
 	for (size_t i = 0; i < desired->n_namespaces; i++)
 		d->outcomes[i] = _NS_OUTCOME_INVALID;
 }
@@ -300,6 +318,8 @@ static void daemon_done(Daemon *d)
 	daemon_netlink_free(d);
 	daemon_files_free(d);
 	sd_event_source_disable_unref(d->pass_timer);
+	sd_event_source_disable_unref(d->metrics_timer);
+	daemon_health_free(d);
 	agent_sched_done(&d->sched);
 	desired_free(d->desired);
 	free(d->outcomes);
@@ -351,6 +371,7 @@ int verb_daemon(int argc, char **argv)
 	if (r != EXIT_OK)
 		return r;
 	d.periodic_usec = (uint64_t)arg_periodic_interval_s * 1000 * 1000;
+	d.metrics_file = (char *)arg_metrics_file;
 	set_desired(&d, desired);
 	r = setup(&d);
 	if (r < 0)

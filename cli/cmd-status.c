@@ -363,7 +363,7 @@ static void collect(ObserveContext *oc, const Desired *d, Journal *j, NsStatus *
 }
 
 /* The Prometheus view of the collected namespaces (metrics.h). */
-static int print_prometheus(NsStatus *all, size_t n, Journal *j)
+static int prometheus_text(NsStatus *all, size_t n, Journal *j, char **ret)
 {
 	_cleanup_free_ MetricsNamespace *m = xcalloc(n ?: 1, sizeof(MetricsNamespace));
 	_cleanup_strv_free_ char **keys = NULL;
@@ -410,9 +410,48 @@ static int print_prometheus(NsStatus *all, size_t n, Journal *j)
 	for (size_t i = 0; i < n; i++)
 		free((MetricsPeer *)m[i].peers);
 	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
+static int print_prometheus(NsStatus *all, size_t n, Journal *j)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = prometheus_text(all, n, j, &text);
+
+	if (r < 0)
 		return log_errno(r, "Failed to format metrics"), EXIT_FAIL;
 	fputs(text, stdout);
 	return EXIT_OK;
+}
+
+int status_metrics_text(const Desired *d, char **ret)
+{
+	_cleanup_(journal_closep) Journal *j = NULL;
+	_cleanup_(observe_context_done) ObserveContext oc = {};
+	_cleanup_strv_free_ char **owned = NULL;
+	_cleanup_free_ NsStatus *all = NULL;
+	size_t n = 0;
+	int r;
+
+	(void)journal_open(state_dir_of(d), true, &j);
+	r = observe_context_init(&oc, d->netns_dir, d->runtime_dir);
+	if (r < 0)
+		return r;
+	oc.journal = j;
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+	*ARRAY_APPEND(all, n) = (NsStatus){.name = ns->name, .ns = ns};
+	if (observe_owned_names(d->runtime_dir, &owned) >= 0)
+		STRV_FOREACH(name, owned)
+	if (!desired_find_namespace(d, *name))
+		*ARRAY_APPEND(all, n) = (NsStatus){.name = *name};
+	for (size_t i = 0; i < n; i++)
+		collect(&oc, d, j, &all[i]);
+	r = prometheus_text(all, n, j, ret);
+	for (size_t i = 0; i < n; i++)
+		ns_status_done(&all[i]);
+	return r;
 }
 
 int verb_status(int argc, char **argv)

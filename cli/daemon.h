@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "agent-sched.h"
+#include "health.h"
 #include "reconcile.h"
 
 typedef struct Daemon Daemon;
@@ -29,6 +30,13 @@ typedef struct Watch {
 	sd_event_source *rtnl_src;
 	sd_event_source *nft_src;
 } Watch;
+
+/* What the agent last saw of a managed tunnel's peers. */
+typedef struct DaemonHealth {
+	HealthState *state; /* per peer, desired order */
+	size_t n;
+	uint64_t latest_handshake_usec; /* the newest of its peers (CLOCK_REALTIME); 0: never */
+} DaemonHealth;
 
 struct Daemon {
 	sd_event *event;
@@ -51,6 +59,9 @@ struct Daemon {
 	sd_event_source *mountinfo_src;
 
 	NamespaceOutcome *outcomes; /* per desired namespace, last pass */
+	DaemonHealth *health;       /* per desired namespace */
+	char *metrics_file;         /* --metrics-file; NULL: none */
+	sd_event_source *metrics_timer;
 	char *status;               /* last STATUS= sent */
 	uint64_t passes;            /* passes run (for tests and benchmarks) */
 	uint64_t overruns;
@@ -69,6 +80,15 @@ void daemon_schedule(Daemon *d);
  * was open is seen by the pass. */
 void daemon_netlink_refresh(Daemon *d);
 void daemon_netlink_free(Daemon *d);
+
+/* Tunnel health after a pass (daemon-health.c): alarms its transitions
+ * and schedules the next timed look at the namespace. */
+void daemon_health_update(Daemon *d, size_t index, const NamespaceReport *n);
+void daemon_health_free(Daemon *d);
+
+/* The node_exporter textfile (daemon-metrics.c): rewritten soon after a
+ * pass, at most once a second. */
+void daemon_metrics_schedule(Daemon *d);
 
 /* inotify and mount table watches (daemon-files.c). */
 int daemon_files_init(Daemon *d);

@@ -76,3 +76,21 @@ void log_event(int priority, const char *message_id, const char *namespace, cons
 	     "SYSLOG_IDENTIFIER=vpnconf", "VPNCONF_EVENT=%s", event, "VPNCONF_NAMESPACE=%s",
 	     strempty(namespace), "VPNCONF_TXN=%s", strempty(txn), NULL);
 }
+
+void log_event_peer(int priority, const char *message_id, const char *namespace,
+		    const char *peer, const char *endpoint, const char *event, const char *fmt, ...)
+{
+	_cleanup_free_ char *message = NULL;
+	sd_journal_send_t send = journal_send();
+	va_list ap;
+
+	if (!send)
+		return;
+	va_start(ap, fmt);
+	message = xvasprintf(fmt, ap);
+	va_end(ap);
+	send("MESSAGE=%s", message, "PRIORITY=%i", priority, "MESSAGE_ID=%s", message_id,
+	     "SYSLOG_IDENTIFIER=vpnconf", "VPNCONF_EVENT=%s", event, "VPNCONF_NAMESPACE=%s",
+	     strempty(namespace), "VPNCONF_PEER=%s", strempty(peer), "VPNCONF_ENDPOINT=%s",
+	     strempty(endpoint), NULL);
+}

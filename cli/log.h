@@ -31,3 +31,9 @@ int log_errno(int err, const char *fmt, ...) _printf_(2, 3);
  * the VPNCONF_MESSAGE_* ids; namespace and txn may be NULL. */
 void log_event(int priority, const char *message_id, const char *namespace, const char *txn,
 	       const char *event, const char *fmt, ...) _printf_(6, 7);
+
+/* The same, for tunnel health: with VPNCONF_PEER (the peer's public key)
+ * and VPNCONF_ENDPOINT (as written; may be NULL). */
+void log_event_peer(int priority, const char *message_id, const char *namespace,
+		    const char *peer, const char *endpoint, const char *event, const char *fmt, ...)
+	_printf_(7, 8);

@@ -22,6 +22,7 @@ unsigned arg_limit = 20;
 bool arg_unlock = false;
 bool arg_prometheus = false;
 unsigned arg_periodic_interval_s = 60;
+const char *arg_metrics_file = NULL;
 char **saved_argv = NULL;
 
 typedef struct Verb {
@@ -63,6 +64,7 @@ static void help(FILE *f)
 		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
 		"      --unlock            reconcile: repair namespaces a drift lockdown holds\n"
 		"      --periodic-interval S  daemon: full re-check every S seconds (default 60, 0: off)\n"
+		"      --metrics-file PATH daemon: keep a node_exporter textfile up to date\n"
 		"  -q, --quiet             only warnings and errors on stderr\n"
 		"  -h, --help              show this help\n"
 		"      --version           show the version\n"
@@ -92,6 +94,7 @@ enum {
 	OPT_UNLOCK,
 	OPT_FORMAT,
 	OPT_PERIODIC_INTERVAL,
+	OPT_METRICS_FILE,
 };
 
 static int parse_argv(int argc, char **argv, bool stop_at_verb)
@@ -110,6 +113,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		{"unlock", no_argument, NULL, OPT_UNLOCK},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"periodic-interval", required_argument, NULL, OPT_PERIODIC_INTERVAL},
+		{"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
 		{},
 	};
 	int c;
@@ -160,6 +164,13 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 				log_error("invalid format: %s (text, json or prometheus)", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_METRICS_FILE:
+			if (optarg[0] != '/') {
+				log_error("--metrics-file needs an absolute path: %s", optarg);
+				return -EINVAL;
+			}
+			arg_metrics_file = optarg;
 			break;
 		case OPT_PERIODIC_INTERVAL:
 			if (parse_uint(optarg, "periodic interval", &arg_periodic_interval_s) < 0)

@@ -35,6 +35,7 @@ extern unsigned arg_limit;
 extern bool arg_unlock;
 extern bool arg_prometheus; /* --format prometheus (status) */
 extern unsigned arg_periodic_interval_s;
+extern const char *arg_metrics_file;
 
 /* Loads and validates the desired state; on failure prints every error,
  * journals a rejected attempt for command (best effort when the state
@@ -83,6 +84,10 @@ typedef enum JournalState {
  * moved aside and restarted, an unusable one leaves *ret NULL (alarmed):
  * protective actions never depend on the journal (cmd-reconcile.c). */
 JournalState open_journal_for_writing(const char *state_dir, const char *digest, Journal **ret);
+
+/* The Prometheus text of every namespace, as "status --format prometheus"
+ * prints it (cmd-status.c). */
+int status_metrics_text(const Desired *d, char **ret);
 
 /* The command line as given (for vpnconf daemon, which runs the agent
  * executable with it). */

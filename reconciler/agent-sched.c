@@ -64,6 +64,14 @@ void agent_sched_mark_full(AgentSched *s)
 	s->full = true;
 }
 
+void agent_sched_check_at(AgentSched *s, const char *name, uint64_t when)
+{
+	AgentNs *a = find(s, name);
+
+	if (a)
+		a->check_at = when;
+}
+
 uint64_t agent_sched_next(const AgentSched *s, uint64_t now)
 {
 	uint64_t next = s->next_periodic;
@@ -71,8 +79,12 @@ uint64_t agent_sched_next(const AgentSched *s, uint64_t now)
 	if (s->full)
 		next = MIN(next, s->full_not_before);
 	FOREACH_ARRAY(a, s->ns, s->n)
-	if (a->dirty)
-		next = MIN(next, a->not_before);
+	{
+		if (a->dirty)
+			next = MIN(next, a->not_before);
+		if (a->check_at)
+			next = MIN(next, MAX(a->check_at, a->not_before));
+	}
 	return next;
 }
 
@@ -83,6 +95,11 @@ bool agent_sched_take(AgentSched *s, uint64_t now, bool *ret_full, const char **
 
 	if (s->interval_usec && now >= s->next_periodic)
 		s->full = true;
+	FOREACH_ARRAY(a, s->ns, s->n)
+	if (a->check_at && now >= a->check_at) {
+		a->check_at = 0;
+		a->dirty = true;
+	}
 	if (s->full && now >= s->full_not_before) {
 		/* A full pass covers every namespace and restarts the period. */
 		s->full = false;

@@ -31,6 +31,7 @@ typedef struct AgentNs {
 	bool dirty;
 	unsigned failures;      /* consecutive failed passes */
 	uint64_t not_before;    /* backoff: no pass before this (monotonic µs) */
+	uint64_t check_at;      /* a timed check (tunnel health); 0: none */
 } AgentNs;
 
 typedef struct AgentSched {
@@ -53,6 +54,10 @@ bool agent_sched_mark(AgentSched *s, const char *name);
 void agent_sched_mark_all(AgentSched *s);
 /* A full pass is due (start, reload, lost events). */
 void agent_sched_mark_full(AgentSched *s);
+
+/* Namespace name needs a look at when (monotonic µs; 0: cancel): what
+ * changes with time alone, without an event (a handshake growing old). */
+void agent_sched_check_at(AgentSched *s, const char *name, uint64_t when);
 
 /* When the next pass should run (monotonic µs; <= now: at once;
  * UINT64_MAX: nothing scheduled). */

@@ -40,6 +40,7 @@ void reconcile_report_done(ReconcileReport *r)
 	{
 		free(n->name);
 		plan_done(&n->plan);
+		free(n->health);
 		free(n->error);
 	}
 	free(r->namespaces);
@@ -566,6 +567,12 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	if (r < 0) {
 		rep->outcome = NS_FAILED;
 		goto done;
+	}
+	if (have.n_health > 0) {
+		rep->health = xmalloc(have.n_health * sizeof(PeerHealth));
+		memcpy(rep->health, have.health, have.n_health * sizeof(PeerHealth));
+		rep->n_health = have.n_health;
+		rep->health_next_usec = health_next_check(have.health, have.n_health);
 	}
 	if (run->hooks && run->hooks->planned)
 		run->hooks->planned(rep, run->userdata);

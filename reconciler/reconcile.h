@@ -43,6 +43,12 @@ typedef struct NamespaceReport {
 	bool teardown;
 	char txn_id[TXN_ID_STRLEN]; /* "" when no transaction was recorded */
 	char *error;
+	/* The managed tunnel's peers' health as observed before acting
+	 * (health.h; desired order), and when it can next change by time
+	 * alone (CLOCK_REALTIME µs; 0: not by time): the agent's timer. */
+	PeerHealth *health;
+	size_t n_health;
+	uint64_t health_next_usec;
 } NamespaceReport;
 
 typedef struct ReconcileReport {

@@ -72,8 +72,17 @@ same_snapshot "$TEST_TMP/before" "$TEST_TMP/after" "SIGTERM"
 [ "$(stat -L -c %i "/run/netns/$NS")" = "$ino" ] || fail "the namespace was replaced"
 expect_rc 0 vc plan >/dev/null
 
-note "SIGINT too"
-start_daemon --periodic-interval 0
+note "SIGINT too; --metrics-file kept up to date"
+METRICS="$TEST_TMP/textfile/vpnconf.prom"
+mkdir -p "$(dirname "$METRICS")"
+start_daemon --periodic-interval 0 --metrics-file "$METRICS"
+metrics_say() { grep -qxF -- "$1" "$METRICS" 2>/dev/null; }
+wait_until 5 "the metrics file" metrics_say "vpnconf_namespace_in_sync{namespace=\"$NS\"} 1"
+in_ns "$NS" nft insert rule inet vpnconf output accept
+wait_until 5 "in sync" in_sync
+wait_until 5 "the drift counted in the metrics file" metrics_say \
+  "vpnconf_drift_events_total{namespace=\"$NS\"} $(sqlite3 "$STATE/journal.db" "SELECT count(*) FROM drift")"
+[ -z "$(find "$(dirname "$METRICS")" -name '.*')" ] || fail "a temporary metrics file was left"
 kill -INT "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "the daemon exited $? on SIGINT"
 [ "$(stat -L -c %i "/run/netns/$NS")" = "$ino" ] || fail "the namespace was replaced"

@@ -170,3 +170,29 @@ TEST(mark_all_marks_every_namespace)
 	free(l);
 	agent_sched_done(&s);
 }
+
+TEST(timed_check_marks_only_its_namespace)
+{
+	AgentSched s;
+	const char **l = NULL;
+	bool full;
+
+	agent_sched_init(&s, names, 60 * SEC, 0);
+	take_full(&s, 0);
+	agent_sched_check_at(&s, "mail", 30 * SEC);
+	agent_sched_check_at(&s, "nope", 1);
+	ASSERT_EQ(agent_sched_next(&s, 0), 30 * SEC);
+	ASSERT_FALSE(agent_sched_take(&s, 29 * SEC, &full, &l));
+	ASSERT_TRUE(agent_sched_take(&s, 30 * SEC, &full, &l));
+	ASSERT_FALSE(full);
+	ASSERT_STREQ(l[0], "mail");
+	ASSERT_TRUE(l[1] == NULL);
+	free(l);
+	/* One-shot: the next is the periodic pass. */
+	ASSERT_EQ(agent_sched_next(&s, 30 * SEC), 60 * SEC);
+	/* Cancelled. */
+	agent_sched_check_at(&s, "web", 40 * SEC);
+	agent_sched_check_at(&s, "web", 0);
+	ASSERT_EQ(agent_sched_next(&s, 30 * SEC), 60 * SEC);
+	agent_sched_done(&s);
+}

@@ -237,6 +237,13 @@ static void validate_wireguard(Validator *v, const Namespace *ns)
 	if (wg->socket_namespace && streq(wg->socket_namespace, ns->name))
 		ns_error(v, ns, "wireguard.socketNamespace",
 			 "must differ from the namespace itself (null means \"init\")");
+	else if (desired_socket_cycle(v->d, ns))
+		/* Each tunnel is created from its socket namespace, which must
+		 * exist first: a cycle could never be brought up. */
+		ns_error(v, ns, "wireguard.socketNamespace",
+			 "%s leads back to %s through the socket namespaces of managed tunnels; "
+			 "they must not form a cycle",
+			 wg->socket_namespace, ns->name);
 	validate_peer_keys(v, ns);
 }
 

@@ -189,6 +189,57 @@ const Namespace *desired_find_namespace(const Desired *d, const char *name)
 		       namespace_compare_name);
 }
 
+/* The confinement namespace ns's tunnel socket lives in, when that is one
+ * of the desired state's own. */
+static const Namespace *socket_host(const Desired *d, const Namespace *ns)
+{
+	if (!ns->wg.managed || !ns->wg.socket_namespace)
+		return NULL;
+	return desired_find_namespace(d, ns->wg.socket_namespace);
+}
+
+const Namespace *desired_socket_cycle(const Desired *d, const Namespace *ns)
+{
+	const Namespace *at = ns;
+
+	for (size_t i = 0; i < d->n_namespaces; i++) {
+		at = socket_host(d, at);
+		if (!at)
+			return NULL;
+		if (at == ns)
+			return socket_host(d, ns);
+	}
+	return NULL; /* a cycle further on, not through ns */
+}
+
+void desired_socket_order(const Desired *d, size_t *ret_order)
+{
+	_cleanup_free_ bool *placed = xcalloc(d->n_namespaces ?: 1, sizeof(bool));
+	size_t n = 0;
+
+	while (n < d->n_namespaces) {
+		size_t before = n;
+
+		for (size_t i = 0; i < d->n_namespaces; i++) {
+			const Namespace *host = socket_host(d, &d->namespaces[i]);
+
+			if (placed[i] || (host && host != &d->namespaces[i] &&
+					  !placed[host - d->namespaces]))
+				continue;
+			placed[i] = true;
+			ret_order[n++] = i;
+		}
+		if (n > before)
+			continue;
+		/* A cycle (refused by validation): the rest in name order. */
+		for (size_t i = 0; i < d->n_namespaces; i++)
+			if (!placed[i]) {
+				placed[i] = true;
+				ret_order[n++] = i;
+			}
+	}
+}
+
 /* The number formed by the first 8 hex digits of sha256(prefix + s), i.e.
  * the first four bytes of the digest, big-endian. */
 static uint32_t hash_prefix32(const char *prefix, const char *s, uint8_t digest[static 32])

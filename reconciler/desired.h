@@ -237,6 +237,14 @@ Desired *desired_free(Desired *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Desired *, desired_free);
 
 const Namespace *desired_find_namespace(const Desired *d, const char *name);
+/* The order namespaces are reconciled in: by name, except that a namespace
+ * whose wireguard.socketNamespace names another namespace of d comes after
+ * it (its tunnel is created from there). Fills ret_order (n_namespaces
+ * indexes into d->namespaces). Pure. */
+void desired_socket_order(const Desired *d, size_t *ret_order);
+/* When the socketNamespace chain that starts at ns comes back to ns: the
+ * namespace ns's socket lives in (the first link of the cycle), else NULL. */
+const Namespace *desired_socket_cycle(const Desired *d, const Namespace *ns);
 
 /* Derivations (docs/desired-state.md, "Defaults"): */
 /* 169.254.0.0/16 /30 from sha256(name): first 8 hex digits mod 16384, * 4. */

@@ -665,13 +665,19 @@ static int reconcile_all(Run *run)
 	const Desired *d = run->desired;
 	const char *only = run->opts->only_namespace;
 	_cleanup_strv_free_ char **owned = NULL;
+	_cleanup_free_ size_t *order = NULL;
 	int r;
 
 	if (run->opts->mode == RECONCILE_TEARDOWN)
 		return reconcile_one(run, only, desired_find_namespace(d, only), true);
 
-	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
-	{
+	/* A namespace that is another one's socket namespace comes first:
+	 * the other one's tunnel is created from inside it. */
+	order = xcalloc(d->n_namespaces ?: 1, sizeof(size_t));
+	desired_socket_order(d, order);
+	for (size_t i = 0; i < d->n_namespaces; i++) {
+		const Namespace *ns = &d->namespaces[order[i]];
+
 		if (!selected(run, ns->name))
 			continue;
 		r = reconcile_one(run, ns->name, ns, false);

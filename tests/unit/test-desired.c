@@ -617,3 +617,43 @@ TEST(desired_same_tunnel_name_in_two_namespaces)
 	ASSERT_STREQ(d->namespaces[1].wg.ifname, "wg0");
 	ASSERT_FALSE(streq(d->namespaces[0].host_if, d->namespaces[1].host_if));
 }
+
+/* Namespaces "a" (tunnel socket in "c"), "b" (in "init") and "c" (in
+ * "b"); ring: "c" in "a" instead, a cycle. */
+static char *socket_chain_doc(const char *c_socket)
+{
+	static const char managed[] =
+		"'privateKeyFile': '/run/keys/wg.key', 'addresses': ['10.0.0.2/32'], "
+		"'peers': [{'publicKey': '" TEST_KEY_A "', 'endpoint': '198.51.100.10:51820', "
+		"'allowedIPs': ['0.0.0.0/0']}]";
+	_cleanup_free_ char *raw = xasprintf(
+		"{'version': 1, 'namespaces': {"
+		"'a': {'wireguard': {'interface': 'wg0', 'socketNamespace': 'c', %s}, "
+		"'dns': {'servers': ['10.64.0.1']}}, "
+		"'b': {'wireguard': {'interface': 'wg1', %s}, 'dns': {'servers': ['10.64.0.1']}}, "
+		"'c': {'wireguard': {'interface': 'wg2', 'socketNamespace': '%s', %s}, "
+		"'dns': {'servers': ['10.64.0.1']}}}, 'units': {}}",
+		managed, managed, c_socket, managed);
+	return squote(raw);
+}
+
+TEST(socket_namespaces_are_reconciled_before_the_tunnels_born_there)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(socket_chain_doc("b"));
+	size_t order[3];
+
+	desired_socket_order(d, order);
+	/* b first (its socket is in init), then c (in b), then a (in c). */
+	ASSERT_STREQ(d->namespaces[order[0]].name, "b");
+	ASSERT_STREQ(d->namespaces[order[1]].name, "c");
+	ASSERT_STREQ(d->namespaces[order[2]].name, "a");
+	ASSERT_TRUE(desired_socket_cycle(d, &d->namespaces[0]) == NULL);
+}
+
+TEST(reject_socket_namespace_cycle)
+{
+	refuse_doc(socket_chain_doc("a"), "namespaces.a.wireguard.socketNamespace",
+		   "c leads back to a through the socket namespaces of managed tunnels");
+	refuse_doc(socket_chain_doc("a"), "namespaces.c.wireguard.socketNamespace",
+		   "must not form a cycle");
+}

@@ -4,6 +4,9 @@
  * Progress goes to stderr as each step runs; the result per namespace to
  * stdout (or as JSON); alarms to the journal.
  */
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include "log.h"
 #include "paths.h"
 #include "reconcile.h"
@@ -187,12 +190,24 @@ JournalState open_journal_for_writing(const char *state_dir, const char *digest,
 					     Journal **ret)
 {
 	_cleanup_free_ char *aside = NULL, *error = NULL;
+	_cleanup_close_ int dfd = -EBADF;
 	char id[TXN_ID_STRLEN];
 	int r;
 
 	r = journal_open(state_dir, false, ret);
 	if (r >= 0)
 		return JOURNAL_USABLE;
+	if (journal_error_is_damage(r)) {
+		/* Two runs finding the same damage must not both move a
+		 * journal aside (the second would move the first one's new
+		 * journal): one at a time, and the second looks again. */
+		dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd >= 0)
+			(void)flock(dfd, LOCK_EX);
+		r = journal_open(state_dir, false, ret);
+		if (r >= 0)
+			return JOURNAL_USABLE;
+	}
 	if (!journal_error_is_damage(r)) {
 		error = xasprintf("cannot open it: %s", strerror(-r));
 		journal_unusable_alarm(state_dir, error);

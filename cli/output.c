@@ -7,6 +7,7 @@
 #include "sha256.h"
 
 #include "log.h"
+#include "paths.h"
 #include "reconcile.h"
 #include "vpnconf.h"
 
@@ -98,8 +99,9 @@ static void record_rejection(const char *command, const Desired *d, const Desire
 		strv_consume(&lines, desired_error_format(&errors->errors[i]));
 	text = strv_join(lines, "\n");
 	/* Best effort: an unprivileged "vpnconf check" cannot write the
-	 * journal, and must still report the errors. */
-	if (journal_open(state_dir_of(d), false, &j) < 0)
+	 * journal, and must still report the errors. Never into a state
+	 * directory someone else could write to (paths.h). */
+	if (paths_check_dir(state_dir_of(d), NULL) < 0 || journal_open(state_dir_of(d), false, &j) < 0)
 		return;
 	if (journal_record_rejected(j, arg_trigger, command, sha, text, id) >= 0)
 		log_event(LOG_ERR, VPNCONF_MESSAGE_REJECTED, NULL, id, "rejected",

@@ -453,24 +453,48 @@ bool journal_error_is_damage(int r)
 	return r == -EBADMSG || r == -ELOOP || r == -EISDIR || r == -EBADFD;
 }
 
-int journal_move_aside(const char *state_dir, char **ret_name)
+/* A name for the moved journal that nothing holds yet: the time, and a
+ * counter when two resets fall in the same second. */
+static int journal_aside_name(const char *state_dir, char **ret)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	_cleanup_free_ char *name = NULL;
 	struct tm tm;
 	char stamp[32];
 	time_t now = time(NULL);
 
 	if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		return -EINVAL;
-	name = xasprintf("%s.corrupt-%s", JOURNAL_FILE, stamp);
-	/* The database first: once it is gone, a -wal or -shm left behind
-	 * (renamed below) can no longer be mistaken for the new journal's. */
+	for (unsigned i = 0; i < 100; i++) {
+		_cleanup_free_ char *name = i == 0 ? xasprintf("%s.corrupt-%s", JOURNAL_FILE, stamp)
+						   : xasprintf("%s.corrupt-%s-%u", JOURNAL_FILE, stamp, i);
+		_cleanup_free_ char *path = xasprintf("%s/%s", state_dir, name);
+		struct stat st;
+
+		if (lstat(path, &st) < 0 && errno == ENOENT) {
+			*ret = TAKE_PTR(name);
+			return 0;
+		}
+	}
+	return -EEXIST;
+}
+
+int journal_move_aside(const char *state_dir, char **ret_name)
+{
+	/* The database last: should a rename fail half-way, the damaged
+	 * database is still in place (and moved aside by the next run), never
+	 * a new database next to the old one's -wal. */
+	static const char *const suffixes[] = {"-wal", "-shm", ""};
+	_cleanup_free_ char *name = NULL;
+	int r;
+
+	r = journal_aside_name(state_dir, &name);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
 		_cleanup_free_ char *from = xasprintf("%s/%s%s", state_dir, JOURNAL_FILE, suffixes[i]);
 		_cleanup_free_ char *to = xasprintf("%s/%s%s", state_dir, name, suffixes[i]);
 
-		if (rename(from, to) < 0 && (errno != ENOENT || i == 0))
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0 &&
+		    (errno != ENOENT || suffixes[i][0] == 0))
 			return negative_errno();
 	}
 	*ret_name = TAKE_PTR(name);

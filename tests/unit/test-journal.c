@@ -214,6 +214,52 @@ TEST(not_a_database)
 	ASSERT_ERR(journal_open(dir, true, &j), EBADMSG);
 }
 
+/* A damaged journal stopped every reconcile and down: it is now moved
+ * aside (never over an earlier one) and a new one starts. */
+TEST(damaged_journal_moved_aside)
+{
+	_cleanup_rm_rf_ char *dir = make_tmpdir();
+	_cleanup_free_ char *path = db_path(dir), *a = NULL, *b = NULL, *pa = NULL, *pb = NULL;
+	_cleanup_free_ char *wal = xasprintf("%s-wal", path);
+	_cleanup_(journal_closep) Journal *j = NULL;
+	struct stat st;
+	int r;
+
+	ASSERT_OK(write_file_atomic(path, "garbage", 7, 0600));
+	ASSERT_OK(write_file_atomic(wal, "old wal", 7, 0600));
+	r = journal_open(dir, false, &j);
+	ASSERT_ERR(r, EBADMSG);
+	ASSERT_TRUE(journal_error_is_damage(r));
+	ASSERT_OK(journal_move_aside(dir, &a));
+	ASSERT_TRUE(startswith(a, "journal.db.corrupt-"));
+	pa = xasprintf("%s/%s", dir, a);
+	ASSERT_OK(lstat(pa, &st));
+	ASSERT_EQ(st.st_size, 7);
+	ASSERT_TRUE(lstat(wal, &st) < 0); /* its -wal went with it */
+	ASSERT_OK(journal_open(dir, false, &j));
+	j = journal_close(j);
+
+	/* Again within the same second: a second name. */
+	ASSERT_OK(unlink(path));
+	ASSERT_OK(mkfifo(path, 0600));
+	r = journal_open(dir, false, &j);
+	ASSERT_ERR(r, EBADFD);
+	ASSERT_TRUE(journal_error_is_damage(r));
+	ASSERT_OK(journal_move_aside(dir, &b));
+	ASSERT_FALSE(streq(a, b));
+	pb = xasprintf("%s/%s", dir, b);
+	ASSERT_OK(lstat(pb, &st));
+	ASSERT_TRUE(S_ISFIFO(st.st_mode));
+	ASSERT_OK(lstat(pa, &st)); /* the first one is still there */
+	ASSERT_EQ(st.st_size, 7);
+	ASSERT_OK(journal_open(dir, false, &j));
+
+	/* Not damage: a newer schema, or a file system problem. */
+	ASSERT_FALSE(journal_error_is_damage(-EPROTONOSUPPORT));
+	ASSERT_FALSE(journal_error_is_damage(-ENOSPC));
+	ASSERT_FALSE(journal_error_is_damage(-EROFS));
+}
+
 TEST(file_modes)
 {
 	_cleanup_rm_rf_ char *top = make_tmpdir();

@@ -7,7 +7,8 @@
 #   - exit status and stdin pass through; the command is not PID 1;
 #   - a sandbox stopped by a signal to its process group ends at once;
 #   - / that is not a mount point (a chroot): the sandbox works when the
-#     mount holding / does not propagate, its mounts stay inside, and it
+#     mount holding / does not propagate (and "ip netns exec", which needs
+#     / to be a mount point, works inside), its mounts stay inside, and it
 #     refuses with the reason when that mount propagates.
 set -euo pipefail
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -85,7 +86,9 @@ run_in_chroot() {
 
 out=$(run_in_chroot private "$SRCDIR" "
   mountpoint -q / && { echo '/ is a mount point'; exit 1; }
-  '$sandbox' sh -c 'mountpoint -q /run && echo inside-ok'
+  cd /usr/share
+  '$sandbox' sh -c 'mountpoint -q /run && mountpoint -q / && [ \$PWD = /usr/share ] &&
+    ip netns add probe && ip netns exec probe true && echo inside-ok'
   mountpoint -q /run && echo leaked
   ls -a / | grep -q sandbox-probe && echo probe-left
   true

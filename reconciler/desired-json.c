@@ -40,18 +40,49 @@ static void append_escaped(char **buf, size_t *len, const char *s, size_t n, boo
 	(*buf)[*len] = 0;
 }
 
+/* Keys made of letters, digits, '_' and '-' only are shown bare; any other
+ * (a '.', as in unit names, '[', quotes, spaces, non-ASCII, the empty key)
+ * would make the path ambiguous and is shown quoted: ["a.service"]. */
+static bool key_is_bare(const char *key)
+{
+	if (isempty(key))
+		return false;
+	for (const char *k = key; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-'))
+			return false;
+	return true;
+}
+
 char *json_path_key(const char *parent, const char *key)
 {
-	size_t pl = strlen(strempty(parent)), len = pl + (pl > 0);
+	bool bare = key_is_bare(key);
+	size_t pl = strlen(strempty(parent)), len = pl + (pl > 0 && bare);
 	char *r = xmalloc(len + 1);
 
 	if (pl > 0) {
 		memcpy(r, parent, pl);
-		r[pl] = '.';
+		if (bare)
+			r[pl] = '.';
 	}
 	r[len] = 0;
-	append_escaped(&r, &len, key, strlen(key), false);
+	if (bare) {
+		append_escaped(&r, &len, key, strlen(key), false);
+		return r;
+	}
+	r = xrealloc(r, len + 3);
+	len += (size_t)sprintf(r + len, "[\"");
+	append_escaped(&r, &len, key, strlen(key), true);
+	r = xrealloc(r, len + 3);
+	len += (size_t)sprintf(r + len, "\"]");
 	return r;
+}
+
+char *desired_ns_path(const char *ns_name, const char *sub)
+{
+	_cleanup_free_ char *p = json_path_key("namespaces", ns_name);
+
+	return xasprintf("%s.%s", p, sub);
 }
 
 char *json_path_index(const char *parent, size_t i)
@@ -194,6 +225,17 @@ static const JsonField *field_find(const JsonField *fields, const char *key, siz
 	return NULL;
 }
 
+/* The known key nearest to an unknown one, when it looks like a typo. */
+static const char *field_nearest(const JsonField *fields, const char *key)
+{
+	const char *names[JSON_FIELDS_MAX + 1] = {};
+	size_t n = 0;
+
+	for (size_t i = 0; fields[i].name && n < JSON_FIELDS_MAX; i++)
+		names[n++] = fields[i].name;
+	return string_nearest(key, names);
+}
+
 static bool field_required(const ParseContext *c, const JsonField *f)
 {
 	return (f->flags & JSON_FIELD_REQUIRED) ||
@@ -247,7 +289,12 @@ void json_dispatch_object(ParseContext *c, const char *path, json_t *v, const Js
 
 		f = field_find(fields, key, &i);
 		if (!f) {
-			parse_error(c, p, "unknown key");
+			const char *near = field_nearest(fields, key);
+
+			if (near)
+				parse_error(c, p, "unknown key; did you mean %s?", near);
+			else
+				parse_error(c, p, "unknown key");
 			continue;
 		}
 		assert(i < JSON_FIELDS_MAX);

@@ -9,8 +9,10 @@
  * write their target when the value is acceptable, so defaults survive
  * bad input.
  *
- * Paths are built as the messages show them: raw keys joined with '.',
- * "[i]" for array items, control characters escaped.
+ * Paths are built as the messages show them: keys joined with '.', keys
+ * with other characters than letters, digits, '_' and '-' quoted as
+ * ["a.service"], "[i]" for array items, control characters escaped
+ * (docs/desired-state.md, "Error paths").
  */
 #pragma once
 

@@ -255,6 +255,10 @@ void derive_ns_if(const char *ns_name, char ret[static IFNAMSIZ]);
 /* (first 8 hex digits of sha256(interface)) mod 4294967294, plus 1. */
 uint32_t derive_pinning_fwmark(const char *ifname);
 
+/* The JSON path of a namespace's member as messages show it:
+ * "namespaces.NAME.SUB", or namespaces["NAME"].SUB when NAME contains a
+ * '.' (docs/desired-state.md, "Error paths"). Newly allocated. */
+char *desired_ns_path(const char *ns_name, const char *sub);
 bool namespace_name_is_valid(const char *s);
 bool interface_name_is_valid(const char *s);
 /* Whether two publish listeners would claim the same host socket: the

@@ -42,8 +42,8 @@ int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors)
 
 		if (!ns->wg.managed)
 			continue;
-		_cleanup_free_ char *path = xasprintf("namespaces.%s.wireguard.privateKeyFile",
-						      ns->name);
+		_cleanup_free_ char *path = desired_ns_path(ns->name,
+								"wireguard.privateKeyFile");
 		if (ns->wg.generate_private_key_file && generate) {
 			r = wg_key_generate_file(ns->wg.private_key_file);
 			if (r < 0) {
@@ -65,8 +65,9 @@ int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors)
 
 			if (!peer->preshared_key_file)
 				continue;
-			ppath = xasprintf("namespaces.%s.wireguard.peers[%zu].presharedKeyFile",
-					  ns->name, i);
+			_cleanup_free_ char *sub =
+				xasprintf("wireguard.peers[%zu].presharedKeyFile", i);
+			ppath = desired_ns_path(ns->name, sub);
 			r = wg_key_read_file(peer->preshared_key_file, strict, key);
 			explicit_bzero(key, sizeof(key));
 			if (r < 0)

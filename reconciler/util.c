@@ -4,6 +4,7 @@
  * hex and base64. Nothing here knows about networking.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -126,6 +127,60 @@ bool strv_contains(char *const *l, const char *s)
 	if (streq(*i, s))
 		return true;
 	return false;
+}
+
+static int ascii_tolower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : (unsigned char)c;
+}
+
+unsigned string_distance(const char *a, const char *b)
+{
+	enum { MAX = 64 };
+	unsigned d[MAX + 1][MAX + 1];
+	size_t n = strlen(a), m = strlen(b);
+
+	if (n >= MAX || m >= MAX)
+		return 255;
+	/* Optimal string alignment (restricted Damerau-Levenshtein). */
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			int x = ascii_tolower(a[i - 1]), y = ascii_tolower(b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + (x != y);
+
+			v = MIN(v, d[i - 1][j] + 1);
+			v = MIN(v, d[i][j - 1] + 1);
+			if (i > 1 && j > 1 && x == ascii_tolower(b[j - 2]) &&
+			    ascii_tolower(a[i - 2]) == y)
+				v = MIN(v, d[i - 2][j - 2] + 1);
+			d[i][j] = v;
+		}
+	return d[n][m];
+}
+
+const char *string_nearest(const char *s, const char *const *names)
+{
+	const char *best = NULL;
+	unsigned best_d = UINT_MAX;
+
+	for (size_t i = 0; names && names[i]; i++) {
+		size_t len = strlen(names[i]);
+		unsigned limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+		unsigned dist;
+
+		if (streq(s, names[i]))
+			return NULL;
+		dist = string_distance(s, names[i]);
+		if (dist <= limit && dist < best_d) {
+			best = names[i];
+			best_d = dist;
+		}
+	}
+	return best;
 }
 
 char *strv_join(char *const *l, const char *sep)

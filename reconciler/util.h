@@ -166,6 +166,15 @@ void strv_push(char ***l, const char *s);
 void strv_consume(char ***l, char *s);
 void strv_pushf(char ***l, const char *fmt, ...) _printf_(2, 3);
 bool strv_contains(char *const *l, const char *s);
+/* Edit distance between a and b (insertions, deletions, substitutions and
+ * transpositions of neighbours each count 1; letters compare ignoring
+ * case), capped at 255 for strings longer than 63 bytes. */
+unsigned string_distance(const char *a, const char *b);
+/* The entry of names (NULL-terminated) nearest to s, when it is near
+ * enough to be a likely typo: a distance of at most 1 for names of up to
+ * 4 characters, 2 up to 8, 3 beyond; NULL otherwise or when s equals an
+ * entry exactly. */
+const char *string_nearest(const char *s, const char *const *names);
 char *strv_join(char *const *l, const char *sep);
 char **strv_copy(char *const *l);
 void strv_sort(char **l);

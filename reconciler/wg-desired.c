@@ -41,8 +41,9 @@ static int peer_from_desired(const Namespace *ns, size_t i, const WgSockaddr *re
 	if (peer->preshared_key_file) {
 		r = wg_key_read_file(peer->preshared_key_file, require_private, p->preshared_key);
 		if (r < 0) {
-			*ret_error_path = xasprintf(
-				"namespaces.%s.wireguard.peers[%zu].presharedKeyFile", ns->name, i);
+			_cleanup_free_ char *sub =
+				xasprintf("wireguard.peers[%zu].presharedKeyFile", i);
+			*ret_error_path = desired_ns_path(ns->name, sub);
 			return r;
 		}
 		p->has_preshared_key = true;
@@ -69,7 +70,7 @@ int wg_device_from_desired(const Namespace *ns, const WgSockaddr *resolved, WgDe
 
 	assert(ns && ret && ret_error_path);
 	if (!ns->wg.managed) {
-		*ret_error_path = xasprintf("namespaces.%s.wireguard.managed", ns->name);
+		*ret_error_path = desired_ns_path(ns->name, "wireguard.managed");
 		return -EINVAL;
 	}
 
@@ -84,7 +85,7 @@ int wg_device_from_desired(const Namespace *ns, const WgSockaddr *resolved, WgDe
 	if (r == -ENOENT && ns->wg.generate_private_key_file)
 		explicit_bzero(d->private_key, sizeof(d->private_key));
 	else if (r < 0) {
-		*ret_error_path = xasprintf("namespaces.%s.wireguard.privateKeyFile", ns->name);
+		*ret_error_path = desired_ns_path(ns->name, "wireguard.privateKeyFile");
 		return r;
 	} else
 		d->has_private_key = true;

@@ -4,6 +4,7 @@
  * docs/desired-state.md, each checking that the error names the JSON path
  * of the offending value.
  */
+#include "desired-json.h"
 #include "test-desired.h"
 
 /* A document whose only namespace has the given (raw JSON) name. */
@@ -18,14 +19,14 @@ static char *named(const char *json_name)
 
 TEST(reject_unsafe_namespace_names)
 {
-	refuse_doc(named("'..'"), "namespaces...", "invalid namespace name");
-	refuse_doc(named("'a/b'"), "namespaces.a/b", "invalid namespace name");
-	refuse_doc(named("''"), "namespaces.", "invalid namespace name");
+	refuse_doc(named("'..'"), "namespaces[\"..\"]", "invalid namespace name");
+	refuse_doc(named("'a/b'"), "namespaces[\"a/b\"]", "invalid namespace name");
+	refuse_doc(named("''"), "namespaces[\"\"]", "invalid namespace name");
 	refuse_doc(named("'-a'"), "namespaces.-a", "invalid namespace name");
-	refuse_doc(named("'a.'"), "namespaces.a.", "invalid namespace name");
+	refuse_doc(named("'a.'"), "namespaces[\"a.\"]", "invalid namespace name");
 	refuse_doc(named("'init'"), "namespaces.init", "invalid namespace name");
-	refuse_doc(named("'a b'"), "namespaces.a b", "invalid namespace name");
-	refuse_doc(named("'a\\nb'"), "namespaces.a\\x0ab", "invalid namespace name");
+	refuse_doc(named("'a b'"), "namespaces[\"a b\"]", "invalid namespace name");
+	refuse_doc(named("'a\\nb'"), "namespaces[\"a\\x0ab\"]", "invalid namespace name");
 	refuse_doc(named("'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'"),
 		   "namespaces.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		   "1-64 characters");
@@ -110,17 +111,17 @@ TEST(reject_high_assurance_empty_cidrs)
 
 TEST(reject_high_assurance_root_units)
 {
-	REFUSE("units.a.service.user", "would run as root", .ns = HA HA_EGRESS,
+	REFUSE("units[\"a.service\"].user", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': 'root', "
 			"'dynamicUser': false}}");
-	REFUSE("units.a.service.user", "would run as root", .ns = HA HA_EGRESS,
+	REFUSE("units[\"a.service\"].user", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': '0', "
 			"'dynamicUser': false}}");
 	/* systemd uses an existing static user of that name even with
 	 * DynamicUser=yes. */
-	REFUSE("units.a.service.user", "would run as root", .ns = HA HA_EGRESS,
+	REFUSE("units[\"a.service\"].user", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': 'root'}}");
-	REFUSE("units.a.service.dynamicUser", "would run as root", .ns = HA HA_EGRESS,
+	REFUSE("units[\"a.service\"].dynamicUser", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': null, "
 			"'dynamicUser': false}}");
 	desired_free(accept_doc(DOC(.ns = HA HA_EGRESS,
@@ -312,22 +313,22 @@ TEST(reject_interface_names)
 
 TEST(reject_units)
 {
-	REFUSE("units.a.service.namespace", "must name a namespace", .units = "{'a.service': {}}");
-	REFUSE("units.a.service.namespace",
+	REFUSE("units[\"a.service\"].namespace", "must name a namespace", .units = "{'a.service': {}}");
+	REFUSE("units[\"a.service\"].namespace",
 	       "names the namespace \"other\", which namespaces does not define",
 	       .units = "{'a.service': {'namespace': 'other'}}");
-	REFUSE("units.a.timer", "invalid unit name", .units = "{'a.timer': {'namespace': 'vpnapps'}}");
-	REFUSE("units.a b.service", "invalid unit name",
+	REFUSE("units[\"a.timer\"]", "invalid unit name", .units = "{'a.timer': {'namespace': 'vpnapps'}}");
+	REFUSE("units[\"a b.service\"]", "invalid unit name",
 	       .units = "{'a b.service': {'namespace': 'vpnapps'}}");
-	REFUSE("units..service", "invalid unit name",
+	REFUSE("units[\".service\"]", "invalid unit name",
 	       .units = "{'.service': {'namespace': 'vpnapps'}}");
-	REFUSE("units.a.service.user", "must be null or a user name",
+	REFUSE("units[\"a.service\"].user", "must be null or a user name",
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': ''}}");
-	REFUSE("units.a.service.user", "without whitespace",
+	REFUSE("units[\"a.service\"].user", "without whitespace",
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': 'a\\nb'}}");
-	REFUSE("units.a.service.namespace", "must be a string",
+	REFUSE("units[\"a.service\"].namespace", "must be a string",
 	       .units = "{'a.service': {'namespace': null}}");
-	REFUSE("units.a.service", "must be an object", .units = "{'a.service': 'vpnapps'}");
+	REFUSE("units[\"a.service\"]", "must be an object", .units = "{'a.service': 'vpnapps'}");
 	REFUSE("units", "must be an object", .units = "[]");
 }
 
@@ -343,10 +344,72 @@ TEST(reject_unknown_keys)
 	REFUSE(NS "wireguard.peers[0].allowedIps", "unknown key",
 	       .peers = "[{'publicKey': '" TEST_KEY_A "', 'allowedIPs': [], 'allowedIps': []}]");
 	REFUSE(NS "ingress.fromHost.udp", "unknown key", .ns = "'ingress': {'fromHost': {'udp': []}}");
-	REFUSE("units.a.service.User", "unknown key",
+	REFUSE("units[\"a.service\"].User", "unknown key",
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'User': 'x'}}");
 	/* Control characters in keys are escaped in the path. */
-	REFUSE("a\\x1bb", "unknown key", .top = "'a\\u001bb': 1");
+	REFUSE("[\"a\\x1bb\"]", "unknown key", .top = "'a\\u001bb': 1");
+}
+
+/* The only error of a refused document, formatted ("path: message"). */
+static char *only_error(char *text)
+{
+	_cleanup_free_ char *t = text;
+	DesiredErrors e = {};
+	Desired *d = NULL;
+	char *m;
+
+	ASSERT_ERR(desired_parse(t, strlen(t), &e, &d), EINVAL);
+	ASSERT_EQ(e.n, 1);
+	m = desired_error_format(&e.errors[0]);
+	desired_errors_clear(&e);
+	return m;
+}
+
+TEST(unknown_keys_suggest_the_nearest_known_key)
+{
+	REFUSE(NS "egress.allowedCidr", "unknown key; did you mean allowedCidrs?",
+	       .ns = "'egress': {'mode': 'allowList', 'allowedCidr': ['10.64.0.0/16']}");
+	REFUSE(NS "dns.serverz", "unknown key; did you mean servers?",
+	       .dns = "{'servers': ['10.0.0.1'], 'serverz': ['10.0.0.2']}");
+	/* Case differences and swapped neighbours count as typos too. */
+	REFUSE(NS "securityprofile", "unknown key; did you mean securityProfile?",
+	       .ns = "'securityprofile': 'balanced'");
+	REFUSE(NS "wireguard.peers[0].allowedIps", "unknown key; did you mean allowedIPs?",
+	       .peers = "[{'publicKey': '" TEST_KEY_A "', 'allowedIPs': [], 'allowedIps': []}]");
+	REFUSE(NS "wireguard.adresses", "did you mean addresses?", .wg = "'adresses': []");
+	REFUSE("verison", "unknown key; did you mean version?", .top = "'verison': 1");
+
+	/* Nothing near: no guess. */
+	_cleanup_free_ char *m = only_error(squote("{'version': 1, 'extra': true}"));
+	ASSERT_STREQ(m, "extra: unknown key");
+	_cleanup_free_ char *m2 =
+		only_error(squote("{'version': 1, 'paths': {'stateDirectory': '/x'}}"));
+	ASSERT_STREQ(m2, "paths.stateDirectory: unknown key");
+}
+
+TEST(paths_quote_keys_that_are_not_identifiers)
+{
+	_cleanup_free_ char *a = json_path_key("units", "transmission.service");
+	_cleanup_free_ char *b = json_path_key(a, "namespace");
+	_cleanup_free_ char *c = json_path_key("", "a.b");
+	_cleanup_free_ char *d = json_path_key("x", "say \"hi\"\\");
+	_cleanup_free_ char *e = json_path_key("x", "");
+	_cleanup_free_ char *f = json_path_key("namespaces", "vpn_apps-2");
+	_cleanup_free_ char *g = desired_ns_path("a.b", "wireguard.managed");
+	_cleanup_free_ char *h = json_path_key("x", "t\xc3\xa4st");
+
+	ASSERT_STREQ(a, "units[\"transmission.service\"]");
+	ASSERT_STREQ(b, "units[\"transmission.service\"].namespace");
+	ASSERT_STREQ(c, "[\"a.b\"]");
+	ASSERT_STREQ(d, "x[\"say \\\"hi\\\"\\\\\"]");
+	ASSERT_STREQ(e, "x[\"\"]");
+	ASSERT_STREQ(f, "namespaces.vpn_apps-2");
+	ASSERT_STREQ(g, "namespaces[\"a.b\"].wireguard.managed");
+	ASSERT_STREQ(h, "x[\"t\xc3\xa4st\"]");
+	/* In messages: the unit's path names the unit as one key. */
+	REFUSE("units[\"transmission.service\"].namespace",
+	       "names the namespace \"other\", which namespaces does not define",
+	       .units = "{'transmission.service': {'namespace': 'other'}}");
 }
 
 TEST(reject_wrong_types)
@@ -417,7 +480,7 @@ TEST(reject_duplicate_keys)
 		   "namespaces.a.dns.servers", "duplicate key (line 2, column");
 	refuse_raw("{\"version\": 1, \"namespaces\": {\"a\": {\"wireguard\": {\"peers\": [{}, "
 		   "{\"endpoint\": \"x\", \"a\\\"b\": [1, {\"q\": 2}], \"a\\\"b\": 1}]}}}}",
-		   "namespaces.a.wireguard.peers[1].a\"b", "duplicate key");
+		   "namespaces.a.wireguard.peers[1][\"a\\\"b\"]", "duplicate key");
 	refuse_raw("{\"version\": 1, \"n\\u0041\": 1, \"nA\": 2}", "nA", "duplicate key");
 }
 
@@ -662,9 +725,9 @@ TEST(reject_paths)
  * root, and highAssurance accepted it. */
 TEST(reject_high_assurance_unit_without_user_runs_as_root)
 {
-	REFUSE("units.a.service.dynamicUser", "dynamicUser is false, its default",
+	REFUSE("units[\"a.service\"].dynamicUser", "dynamicUser is false, its default",
 	       .ns = HA HA_EGRESS, .units = "{'a.service': {'namespace': 'vpnapps'}}");
-	REFUSE("units.a.service.dynamicUser", "would run as root", .ns = HA HA_EGRESS,
+	REFUSE("units[\"a.service\"].dynamicUser", "would run as root", .ns = HA HA_EGRESS,
 	       .units = "{'a.service': {'namespace': 'vpnapps', 'user': null}}");
 	desired_free(accept_doc(DOC(.ns = HA HA_EGRESS,
 				    .units = "{'a.service': {'namespace': 'vpnapps', "

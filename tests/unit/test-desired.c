@@ -491,7 +491,7 @@ TEST(desired_all_errors_in_document_order)
 	ASSERT_STREQ(e.errors[1].message,
 		     "must be \"repair\", \"lockdown\" or \"alert\", not \"panic\"");
 	ASSERT_STREQ(e.errors[2].path, "paths.stateDir");
-	ASSERT_STREQ(e.errors[3].path, "units.x.service.namespace");
+	ASSERT_STREQ(e.errors[3].path, "units[\"x.service\"].namespace");
 	ASSERT_CONTAINS(e.errors[3].message, "must name a namespace");
 	desired_errors_clear(&e);
 }

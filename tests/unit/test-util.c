@@ -80,3 +80,31 @@ TEST(path_normalize)
 	ASSERT_TRUE(path_shared_reason("/var/lib/vpnconf") == NULL);
 	ASSERT_TRUE(path_shared_reason("/sys/fs/x") != NULL);
 }
+
+TEST(string_distance_counts_typos)
+{
+	ASSERT_EQ(string_distance("", ""), 0);
+	ASSERT_EQ(string_distance("abc", ""), 3);
+	ASSERT_EQ(string_distance("allowedCidr", "allowedCidrs"), 1);
+	ASSERT_EQ(string_distance("serverz", "servers"), 1);
+	ASSERT_EQ(string_distance("adresses", "addresses"), 1);
+	ASSERT_EQ(string_distance("verison", "version"), 1); /* transposition */
+	ASSERT_EQ(string_distance("securityprofile", "securityProfile"), 0);
+	ASSERT_EQ(string_distance("kitten", "sitting"), 3);
+	ASSERT_EQ(string_distance("stateDirectory", "stateDir"), 6);
+}
+
+TEST(string_nearest_only_near_names)
+{
+	static const char *const names[] = {"servers", "search", "mode", "allowHostResolverIPC",
+					    NULL};
+
+	ASSERT_STREQ(string_nearest("serverz", names), "servers");
+	ASSERT_STREQ(string_nearest("serach", names), "search");
+	ASSERT_STREQ(string_nearest("MODE", names), "mode");
+	ASSERT_STREQ(string_nearest("allowHostResolverIpc", names), "allowHostResolverIPC");
+	ASSERT_TRUE(string_nearest("servers", names) == NULL);
+	ASSERT_TRUE(string_nearest("extra", names) == NULL);
+	ASSERT_TRUE(string_nearest("mo", names) == NULL); /* 2 edits from a 4-letter name */
+	ASSERT_TRUE(string_nearest("x", NULL) == NULL);
+}

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "args.h"
 #include "config.h"
 #include "log.h"
 #include "vpnconf.h"
 
 const char *arg_config = DESIRED_DEFAULT_PATH;
+static bool arg_config_given = false;
 const char *arg_state_dir = NULL;
 const char *arg_namespace = NULL;
 const char *arg_trigger = "cli";
@@ -31,30 +33,64 @@ typedef struct Verb {
 	int max_args;
 	int (*run)(int argc, char **argv);
 	const char *usage;
+	bool config_arg; /* the one optional argument is the desired-state file */
 } Verb;
 
 static const Verb verbs[] = {
-	{"check", 0, 0, verb_check, "check                 validate the desired state file"},
-	{"plan", 0, 0, verb_plan, "plan                  show what reconcile would change"},
+	{"check", 0, 1, verb_check, "check [FILE]          validate the desired state file", true},
+	{"plan", 0, 1, verb_plan, "plan [FILE]           show what reconcile would change", true},
 	{"reconcile", 0, 0, verb_reconcile, "reconcile             converge the kernel to the desired state"},
 	{"down", 1, 1, verb_down, "down NAME             tear namespace NAME down, fail-closed"},
 	{"status", 0, 0, verb_status, "status                show namespaces, tunnels, sync state"},
 	{"history", 0, 0, verb_history, "history               list journaled transactions"},
 	{"show", 1, 1, verb_show, "show TXN              show one transaction and its steps"},
 	{"daemon", 0, 0, verb_daemon, "daemon                watch the namespaces and repair drift at once"},
+	{"help", 0, 1, NULL, "help [COMMAND]        show this help, or one command's"},
 };
 
-static void help(FILE *f)
+static const Verb *verb_find(const char *name)
 {
-	fprintf(f,
-		"Usage: vpnconf [OPTIONS] COMMAND [ARGS]\n\n"
-		"Fail-closed WireGuard confinement for selected systemd services.\n\n"
-		"Commands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		fprintf(f, "  %s\n", verbs[i].usage);
+		if (streq(name, verbs[i].name))
+			return &verbs[i];
+	return NULL;
+}
+
+/* "check [FILE]          validate ...": the length of "check [FILE]". */
+static int synopsis_len(const Verb *verb)
+{
+	const char *gap = strstr(verb->usage, "  ");
+
+	return gap ? (int)(gap - verb->usage) : (int)strlen(verb->usage);
+}
+
+static char ascii_toupper(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* The general help, or one verb's (its usage line, then the options). */
+static void help(FILE *f, const Verb *verb)
+{
+	if (verb) {
+		const char *gap = strstr(verb->usage, "  ");
+
+		fprintf(f, "Usage: vpnconf [OPTIONS] %.*s\n\n", synopsis_len(verb), verb->usage);
+		if (gap)
+			fprintf(f, "%c%s.\n", ascii_toupper(gap[strspn(gap, " ")]),
+				gap + strspn(gap, " ") + 1);
+	} else {
+		fprintf(f,
+			"Usage: vpnconf [OPTIONS] COMMAND [ARGS]\n\n"
+			"Fail-closed WireGuard confinement for selected systemd services.\n\n"
+			"Commands:\n");
+		for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+			fprintf(f, "  %s\n", verbs[i].usage);
+	}
 	fprintf(f,
 		"\nOptions:\n"
-		"  -c, --config FILE       desired state (default " DESIRED_DEFAULT_PATH ")\n"
+		"  -c, --config FILE       desired state (default " DESIRED_DEFAULT_PATH ");\n"
+		"                          check and plan also take it as FILE\n"
 		"  -s, --state-dir DIR     journal directory (overrides paths.stateDir)\n"
 		"  -n, --namespace NAME    only this namespace (plan, reconcile, status, history)\n"
 		"      --json              machine-readable output on stdout\n"
@@ -97,7 +133,7 @@ enum {
 	OPT_METRICS_FILE,
 };
 
-static int parse_argv(int argc, char **argv, bool stop_at_verb)
+static int parse_argv(int argc, char **argv, const Verb *verb, bool stop_at_verb)
 {
 	static const struct option options[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -123,6 +159,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 		switch (c) {
 		case 'c':
 			arg_config = optarg;
+			arg_config_given = true;
 			break;
 		case 's':
 			arg_state_dir = optarg;
@@ -152,7 +189,7 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 			arg_quiet = true;
 			break;
 		case 'h':
-			help(stdout);
+			help(stdout, verb);
 			return 0;
 		case OPT_UNLOCK:
 			arg_unlock = true;
@@ -186,24 +223,35 @@ static int parse_argv(int argc, char **argv, bool stop_at_verb)
 	return 1;
 }
 
+/* vpnconf help [COMMAND]: the same as --help, or COMMAND --help. */
+static int run_help(int nargs, char **args)
+{
+	const Verb *about = NULL;
+
+	if (nargs == 1 && !(about = verb_find(args[0]))) {
+		log_error("unknown command: %s (see vpnconf help)", args[0]);
+		return EXIT_USAGE;
+	}
+	help(stdout, about);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const Verb *verb = NULL;
 	int r, nargs;
 
 	saved_argv = argv;
-	r = parse_argv(argc, argv, true);
+	r = parse_argv(argc, argv, NULL, true);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (optind >= argc) {
-		help(stderr);
+		help(stderr, NULL);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		if (streq(argv[optind], verbs[i].name))
-			verb = &verbs[i];
+	verb = verb_find(argv[optind]);
 	if (!verb) {
-		log_error("unknown command: %s (see vpnconf --help)", argv[optind]);
+		log_error("unknown command: %s (see vpnconf help)", argv[optind]);
 		return EXIT_USAGE;
 	}
 	/* Options may also follow the command (GNU getopt permutes the
@@ -211,7 +259,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	r = parse_argv(argc, argv, false);
+	r = parse_argv(argc, argv, verb, false);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (arg_prometheus && verb->run != verb_status) {
@@ -220,8 +268,20 @@ int main(int argc, char **argv)
 	}
 	nargs = argc - optind;
 	if (nargs < verb->min_args || nargs > verb->max_args) {
-		log_error("usage: vpnconf %s", verb->usage);
+		log_error("usage: vpnconf %.*s (see vpnconf help %s)", synopsis_len(verb),
+			  verb->usage, verb->name);
 		return EXIT_USAGE;
+	}
+	if (!verb->run)
+		return run_help(nargs, argv + optind);
+	if (verb->config_arg) {
+		if (config_argument(nargs, argv + optind, arg_config, arg_config_given,
+				    &arg_config) < 0) {
+			log_error("%s names the desired state twice (%s and --config %s); give it once",
+				  verb->name, argv[optind], arg_config);
+			return EXIT_USAGE;
+		}
+		nargs = 0;
 	}
 	return verb->run(nargs, argv + optind);
 }

@@ -177,6 +177,18 @@ int load_desired_full(const char *command, bool check_keys, bool generate, Desir
 			desired_errors_clear(&errors);
 		return EXIT_INVALID;
 	}
+	if (r == -ENOENT) {
+		/* Nothing to judge, nothing journaled: say what to do. */
+		static const char hint[] =
+			"No such file or directory; write one (docs/desired-state.md) or pass --config";
+
+		log_error("%s: %s", arg_config, hint);
+		if (ret_errors) {
+			desired_errors_add(&errors, "", "%s: %s", arg_config, hint);
+			*ret_errors = errors;
+		}
+		return EXIT_INVALID;
+	}
 	if (r < 0) {
 		log_errno(r, "Failed to read %s", arg_config);
 		return EXIT_FAIL;

@@ -39,6 +39,46 @@ capture 64 raw -n ../x plan
 contains "$OUT" "invalid namespace name" || fail "-n ../x: $OUT"
 capture 64 raw down ../x
 
+note "help [COMMAND] works like --help"
+capture 0 raw help
+contains "$OUT" "Usage: vpnconf [OPTIONS] COMMAND" || fail "help: $OUT"
+capture 0 raw help check
+contains "$OUT" "Usage: vpnconf [OPTIONS] check [FILE]" || fail "help check: $OUT"
+contains "$OUT" "--config FILE" || fail "help check lists no options: $OUT"
+capture 0 raw check --help
+contains "$OUT" "Usage: vpnconf [OPTIONS] check [FILE]" || fail "check --help: $OUT"
+capture 64 raw help frobnicate
+contains "$OUT" "unknown command: frobnicate" || fail "help frobnicate: $OUT"
+
+note "a missing desired-state file is invalid input (3) and says what to do"
+for verb in check plan reconcile status; do
+  capture 3 raw --state-dir "$STATE" --config "$TEST_TMP/none.json" "$verb"
+  [ "$OUT" = "vpnconf: $TEST_TMP/none.json: No such file or directory; write one (docs/desired-state.md) or pass --config" ] ||
+    fail "$verb with a missing file: $OUT"
+done
+capture 3 raw --state-dir "$STATE" check "$TEST_TMP/none.json"
+
+note "check and plan take the file as their argument"
+cp "$SRCDIR/docs/examples/desired.json" "$TEST_TMP/mine.json"
+capture 0 raw --state-dir "$STATE" check "$TEST_TMP/mine.json"
+[ "$OUT" = "$TEST_TMP/mine.json: valid (1 namespace, 1 unit)" ] || fail "check FILE: $OUT"
+capture 0 raw --state-dir "$STATE" check --config "$TEST_TMP/mine.json" "$TEST_TMP/mine.json"
+capture 64 raw --state-dir "$STATE" --config "$CONFIG" check "$TEST_TMP/mine.json"
+contains "$OUT" "give it once" || fail "check FILE --config OTHER: $OUT"
+capture 64 raw --state-dir "$STATE" check a.json b.json
+capture 2 raw --state-dir "$STATE" plan "$TEST_TMP/mine.json"
+
+note "unknown keys suggest the nearest known key; unit names are quoted in paths"
+sed 's/"allowedCidrs"/"allowedCidr"/' "$TEST_TMP/mine.json" >"$TEST_TMP/typo.json"
+grep -q '"allowedCidr"' "$TEST_TMP/typo.json" || fail "the example has no allowedCidrs to misspell"
+capture 3 raw --state-dir "$STATE" check "$TEST_TMP/typo.json"
+contains "$OUT" 'egress.allowedCidr: unknown key; did you mean allowedCidrs?' ||
+  fail "no suggestion: $OUT"
+sed 's/"namespace": "vpnapps"/"namespace": "other"/' "$TEST_TMP/mine.json" >"$TEST_TMP/unit.json"
+capture 3 raw --state-dir "$STATE" check "$TEST_TMP/unit.json"
+contains "$OUT" 'units["transmission.service"].namespace: names the namespace "other"' ||
+  fail "unit path not quoted: $OUT"
+
 use_example
 note "check, plan and reconcile, in text and JSON"
 capture 0 vc check

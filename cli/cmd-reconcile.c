@@ -184,16 +184,23 @@ const ReconcileHooks reconcile_log_hooks = {
 /* Opens the journal of a command that changes the kernel. A damaged one
  * (not a database, corrupt, not a regular file) is moved aside and a new
  * one started, which records that; when no journal can be had (a full or
- * read-only file system, permissions), *ret stays NULL and the command goes
- * on without one: protective actions must not depend on the journal. */
+ * read-only file system, permissions, a state directory someone else could
+ * write to: paths.h), *ret stays NULL and the command goes on without one:
+ * protective actions must not depend on the journal. */
 JournalState open_journal_for_writing(const char *state_dir, const char *digest,
 					     Journal **ret)
 {
-	_cleanup_free_ char *aside = NULL, *error = NULL;
+	_cleanup_free_ char *aside = NULL, *error = NULL, *why = NULL;
 	_cleanup_close_ int dfd = -EBADF;
 	char id[TXN_ID_STRLEN];
 	int r;
 
+	*ret = NULL;
+	if (paths_check_dir(state_dir, &why) < 0) {
+		error = xasprintf("refusing the state directory: %s", why);
+		journal_unusable_alarm(state_dir, error);
+		return JOURNAL_NONE;
+	}
 	r = journal_open(state_dir, false, ret);
 	if (r >= 0)
 		return JOURNAL_USABLE;
@@ -353,18 +360,11 @@ static int run(ReconcileMode mode, const char *name)
 		/* Read-only and optional: it only tells drift from change. */
 		(void)journal_open(d->state_dir, true, &j);
 	else {
-		_cleanup_free_ char *digest = hexmem(d->digest, sizeof(d->digest)), *why = NULL;
+		_cleanup_free_ char *digest = hexmem(d->digest, sizeof(d->digest));
 
 		if (!directories_safe(d))
 			return EXIT_FAIL;
-		/* An unsafe state directory is not used: the journal is then
-		 * unusable, and protective actions go on without it. */
-		if (paths_check_dir(d->state_dir, &why) < 0) {
-			_cleanup_free_ char *error = xasprintf("refusing the state directory: %s", why);
-			journal_unusable_alarm(d->state_dir, error);
-			js = JOURNAL_NONE;
-		} else
-			js = open_journal_for_writing(d->state_dir, digest, &j);
+		js = open_journal_for_writing(d->state_dir, digest, &j);
 	}
 
 	ReconcileOptions o = {

@@ -57,13 +57,15 @@ took=$(( $(now_ms) - start ))
 [ "$took" -lt 5000 ] || fail "the sandbox outlived its timeout by $(( took - 1000 )) ms"
 
 echo "# / not a mount point: a chroot into a directory of a tmpfs"
-# run_in_chroot PROPAGATION CMD: in a private mount namespace, a root that
-# is a plain directory on a tmpfs of the given propagation, with /usr,
-# /etc and the source tree bound in; runs CMD there through chroot.
+# run_in_chroot PROPAGATION CMD: in a sandbox (a private mount namespace
+# whose / is a mount point, even when this test itself runs in a chroot), a
+# root that is a plain directory on a tmpfs of the given propagation, with
+# /usr, /etc and the source tree bound in; runs CMD there through chroot.
 run_in_chroot() {
-  unshare --mount --propagation private -- /bin/bash -euc '
+  "$sandbox" /bin/bash -euc '
     prop=$1 src=$2 cmd=$3
-    t=$(mktemp -d)
+    unset VPNCONF_IN_SANDBOX
+    t=$(mktemp -d /run/chroot.XXXXXX)
     mount -t tmpfs tmpfs "$t"
     mount --make-"$prop" "$t"
     r=$t/root

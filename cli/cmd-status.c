@@ -75,6 +75,40 @@ static const char *policy_str(const NsStatus *s)
 	return "foreign";
 }
 
+/* The policy as the text output says it ("policy" in --json). */
+static const char *policy_text(const NsStatus *s)
+{
+	const char *p = policy_str(s);
+
+	if (streq(p, "policy"))
+		return "in place";
+	if (streq(p, "lockdown"))
+		return "lockdown (drops everything but loopback)";
+	if (streq(p, "absent"))
+		return "absent";
+	return "foreign (a table vpnconf did not make holds its name)";
+}
+
+static const char *tunnel_state(const LinkInfo *t)
+{
+	return t ? (t->up ? "up" : "down") : "absent";
+}
+
+/* What the tunnel's state means for the confined traffic. */
+static const char *tunnel_meaning(const NsStatus *s, const LinkInfo *t)
+{
+	bool managed = s->ns->wg.managed;
+
+	if (t && t->up)
+		return "confined traffic leaves through the tunnel only";
+	if (!t)
+		return managed ? "reconcile creates it; until then confined traffic goes nowhere (safe)"
+			       : "not in the namespace yet (the external tool moves it in); "
+				 "confined traffic goes nowhere (safe)";
+	return managed ? "confined traffic goes nowhere (safe); reconcile brings it up"
+		       : "the external tunnel is not up yet; confined traffic goes nowhere (safe)";
+}
+
 static char *key_b64(const uint8_t k[static WG_KEY_LEN])
 {
 	return base64_encode(k, WG_KEY_LEN);
@@ -198,6 +232,7 @@ static json_t *tunnel_json(const NsStatus *s)
 	json_object_set_new(j, "managed", json_boolean(s->ns && s->ns->wg.managed));
 	json_object_set_new(j, "present", json_boolean(t));
 	json_object_set_new(j, "up", json_boolean(t && t->up));
+	json_object_set_new(j, "state", json_string(tunnel_state(t)));
 	json_object_set_new(j, "addresses", t ? addrs_json(t) : json_array());
 	if (s->have.wg) {
 		_cleanup_free_ char *pub = s->have.wg->has_public_key ? key_b64(s->have.wg->public_key) : NULL;
@@ -275,12 +310,12 @@ static void print_tunnel(const NsStatus *s)
 	uint64_t now = now_usec_realtime();
 	char buf[IPPREFIX_STRLEN];
 
-	printf("    tunnel:    %s (%s), %s", s->ns->wg.ifname, s->ns->wg.managed ? "managed" : "external",
-	       t ? (t->up ? "up" : "down") : "absent");
+	printf("    tunnel:    %s (%s)", s->ns->wg.ifname, s->ns->wg.managed ? "managed" : "external");
 	if (t)
 		FOREACH_ARRAY(a, t->addrs, t->n_addrs)
 	printf(", %s", ipprefix_to_string(a, buf));
 	putchar('\n');
+	printf("      state:   %s: %s\n", tunnel_state(t), tunnel_meaning(s, t));
 	if (!s->have.wg)
 		return;
 	if (s->have.wg->has_public_key) {
@@ -312,7 +347,7 @@ static void print_status(const NsStatus *s, const Desired *d)
 	if (s->error)
 		printf("    error:     %s\n", s->error);
 	if (s->have.netns_state == NETNS_PRESENT)
-		printf("    policy:    %s\n", policy_str(s));
+		printf("    policy:    %s\n", policy_text(s));
 	if (s->ns) {
 		print_tunnel(s);
 		if (s->ns->host_link)

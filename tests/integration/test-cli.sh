@@ -111,6 +111,11 @@ for field in name present inSync policy tunnel hostLink dns units lastTransactio
 done
 capture 0 vc status
 contains "$OUT" "$NS: in sync" || fail "status: $OUT"
+contains "$OUT" "    policy:    in place" || fail "status does not say the policy is in place: $OUT"
+contains "$OUT" "      state:   absent: " && contains "$OUT" "confined traffic goes nowhere (safe)" ||
+  fail "status does not say what the missing tunnel means: $OUT"
+[ "$(vc status --json | json 'd["namespaces"][0]["policy"]')" = policy ] ||
+  fail "status --json changed its policy word"
 json_out 0 "history --json" history --json
 [ "$(json 'd["transactions"][0]["id"]' <"$TEST_TMP/out.json")" = "$txn" ] || fail "history --json: newest is not $txn"
 capture 0 vc history

@@ -234,6 +234,23 @@ static int on_pass_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* The periodic pass: --periodic-interval, or more often when a managed
+ * tunnel's hostname endpoints are to be refreshed sooner
+ * (wireguard.dynamicEndpointRefreshSeconds). */
+static uint64_t periodic_usec_of(const Desired *desired)
+{
+	uint64_t p = (uint64_t)arg_periodic_interval_s * 1000 * 1000;
+
+	FOREACH_ARRAY(ns, desired->namespaces, desired->n_namespaces)
+	{
+		uint64_t r = (uint64_t)ns->wg.dynamic_endpoint_refresh_seconds * 1000 * 1000;
+
+		if (ns->wg.managed && r > 0)
+			p = p ? MIN(p, r) : r;
+	}
+	return p;
+}
+
 static void set_desired(Daemon *d, Desired *desired)
 {
 	_cleanup_strv_free_ char **names = desired_names(desired);
@@ -246,7 +263,7 @@ static void set_desired(Daemon *d, Desired *desired)
 	desired_free(d->desired);
 	d->desired = desired;
 	agent_sched_done(&d->sched);
-	agent_sched_init(&d->sched, names, d->periodic_usec, now_mono());
+	agent_sched_init(&d->sched, names, periodic_usec_of(desired), now_mono());
 	free(d->outcomes);
 	d->outcomes = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->outcomes));
 	d->health = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->health));
@@ -370,7 +387,6 @@ int verb_daemon(int argc, char **argv)
 	r = load_desired("daemon", true, true, &desired);
 	if (r != EXIT_OK)
 		return r;
-	d.periodic_usec = (uint64_t)arg_periodic_interval_s * 1000 * 1000;
 	d.metrics_file = (char *)arg_metrics_file;
 	set_desired(&d, desired);
 	r = setup(&d);

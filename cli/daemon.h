@@ -43,7 +43,6 @@ struct Daemon {
 	Desired *desired; /* the last good desired state */
 	AgentSched sched;
 	sd_event_source *pass_timer;
-	uint64_t periodic_usec;
 
 	Watch **watches;
 	size_t n_watches;

@@ -4,8 +4,11 @@
 # (docs/desired-state.md; the option names mirror it), checked with
 # `vpnconf check` when the system is built. vpnconf.service reconciles the
 # kernel towards it at boot and on every `nixos-rebuild switch` (a reload,
-# never a restart), and tears the namespaces down when stopped. A timer
-# repeats the reconcile to detect drift and refresh hostname endpoints.
+# never a restart), and tears the namespaces down when stopped.
+# vpnconf-watch.service runs the agent (`vpnconf daemon`): it repairs drift
+# as the kernel reports it, re-checks everything periodically, refreshes
+# hostname endpoints and watches tunnel health; its stop or crash never
+# tears anything down.
 #
 # Services and sockets opt in with systemd.{services,sockets}.<name>.vpn;
 # see ./units.nix for what that sets on the unit.
@@ -99,15 +102,6 @@ let
     ) ns.wireguard.peers
   ) (attrValues cfg.namespaces);
 
-  refreshIntervals = filter (s: s > 0) (
-    map (ns: if ns.wireguard.managed then ns.wireguard.dynamicEndpointRefreshSeconds else 0) (
-      attrValues cfg.namespaces
-    )
-  );
-  timerIntervals =
-    optional (cfg.drift.checkInterval != null) cfg.drift.checkInterval
-    ++ map (s: "${toString s}s") refreshIntervals;
-
   hostIfs = map (ns: ns.derived.hostIf) (
     filter (ns: ns.derived.hostLinkEffective) (attrValues cfg.namespaces)
   );
@@ -190,21 +184,39 @@ let
     };
   };
 
-  driftService = {
-    description = "vpnconf: drift check and endpoint refresh";
+  # The agent. Bound to the lifecycle unit (stopped before its teardown,
+  # restarted with it), but its own stop, crash or restart changes
+  # nothing in the kernel: every namespace stays fail-closed meanwhile.
+  watchService = {
+    description = "vpnconf: agent repairing drift and watching tunnel health";
     documentation = [ "man:vpnconf(8)" ];
-    # Only while the namespaces are up: a stopped vpnconf.service means they
-    # were torn down on purpose.
-    requisite = [ "vpnconf.service" ];
+    wantedBy = [ "vpnconf.service" ];
+    bindsTo = [ "vpnconf.service" ];
+    partOf = [ "vpnconf.service" ];
     after = [ "vpnconf.service" ];
+    # A new desired state is re-read in place (SIGHUP), like the
+    # lifecycle unit's reload.
+    reloadTriggers = [ desiredFile ];
     serviceConfig = hardening // {
-      Type = "oneshot";
-      ExecStart = vpnconf (lockTimeout ++ [ "reconcile" "--trigger" "timer" ]);
+      Type = "notify";
+      NotifyAccess = "main";
+      ExecStart = vpnconf (
+        [
+          "daemon"
+          "--periodic-interval"
+          (toString cfg.drift.periodicSeconds)
+        ]
+        ++ lib.optionals (cfg.metricsFile != null) [
+          "--metrics-file"
+          cfg.metricsFile
+        ]
+      );
+      ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
+      Restart = "always";
+      RestartSec = "1s";
+      WatchdogSec = cfg.drift.watchdogSec;
+      # The first reconcile (and each reload's) runs before READY=1.
       TimeoutStartSec = cfg.reconcileTimeout;
-      # Exit status 4 (another reconcile held the lock for longer than
-      # --lock-timeout) is a failure like any other: the drift check did
-      # not run, and a reconcile that never releases the lock must show up
-      # as a failing unit on every tick, not as a string of successes.
     };
   };
 
@@ -297,7 +309,14 @@ let
   };
 in
 {
-  imports = [ units.module ];
+  imports = [
+    units.module
+    (lib.mkRemovedOptionModule [ "services" "vpnconf" "drift" "checkInterval" ] ''
+      The drift timer is gone: vpnconf-watch.service repairs drift as the
+      kernel reports it, and re-checks everything every
+      services.vpnconf.drift.periodicSeconds.
+    '')
+  ];
 
   options.services.vpnconf = {
     enable = mkEnableOption "vpnconf, fail-closed WireGuard confinement of selected services";
@@ -373,19 +392,38 @@ in
           reports it; 0 turns the check off.
         '';
       };
-      checkInterval = mkOption {
-        type = types.nullOr types.str;
-        default = "5min";
-        example = "1min";
+      periodicSeconds = mkOption {
+        type = types.ints.between 0 86400;
+        default = 60;
         description = ''
-          How often `vpnconf-drift.timer` runs `vpnconf reconcile --trigger
-          timer` while `vpnconf.service` is active (a systemd time span); null
-          disables the periodic check. Drift is reported to the journal
-          (`VPNCONF_EVENT=drift`) and handled as `drift.action` says. The timer
-          also runs as often as the shortest
-          `wireguard.dynamicEndpointRefreshSeconds`, even when this is null.
+          How often the agent (`vpnconf-watch.service`) re-checks every
+          namespace in full, for what the kernel reports no event about
+          (sysctls, file contents, a WireGuard peer's endpoint changed by
+          hand); 0 turns the periodic pass off. Everything else is repaired
+          as soon as the kernel reports it. Hostname endpoints are refreshed
+          at least as often as the shortest
+          `wireguard.dynamicEndpointRefreshSeconds`.
         '';
       };
+      watchdogSec = mkOption {
+        type = types.str;
+        default = "30s";
+        description = ''
+          `WatchdogSec=` of `vpnconf-watch.service`: systemd restarts an
+          agent that stops answering for this long.
+        '';
+      };
+    };
+
+    metricsFile = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/var/lib/prometheus-node-exporter-text-files/vpnconf.prom";
+      description = ''
+        A node_exporter textfile that the agent keeps up to date with the
+        metrics of `vpnconf status --format prometheus`, replaced
+        atomically; null: none.
+      '';
     };
 
     namespaces = mkOption {
@@ -449,7 +487,7 @@ in
       systemd.services = mkMerge [
         {
           vpnconf = vpnconfService;
-          vpnconf-drift = mkIf (timerIntervals != [ ]) driftService;
+          vpnconf-watch = watchService;
         }
         # External tunnels made by networking.wireguard with
         # interfaceNamespace = <namespace>: their unit needs the namespace,
@@ -466,21 +504,6 @@ in
       ];
 
       systemd.sockets = lib.listToAttrs (map (e: nameValuePair e.name (publishSocket e)) publishEntries);
-
-      systemd.timers.vpnconf-drift = mkIf (timerIntervals != [ ]) {
-        description = "vpnconf: periodic drift check";
-        documentation = [ "man:vpnconf(8)" ];
-        # Started and stopped with vpnconf.service. Not ordered after it:
-        # a timer comes before timers.target, which comes before every
-        # ordinary service.
-        wantedBy = [ "vpnconf.service" ];
-        partOf = [ "vpnconf.service" ];
-        timerConfig = {
-          OnActiveSec = timerIntervals;
-          OnUnitActiveSec = timerIntervals;
-          AccuracySec = "1s";
-        };
-      };
 
       # Keep the host's network managers off the host side of the host
       # links: vpnconf assigns its address and owns it.

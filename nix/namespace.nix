@@ -216,8 +216,9 @@ let
           type = seconds;
           default = 0;
           description = ''
-            Re-resolve hostname endpoints this often (0 is off). The module
-            runs the drift timer at least this often; every run re-resolves.
+            Re-resolve hostname endpoints this often (0 is off). The agent
+            (vpnconf-watch.service) runs its periodic pass at least this
+            often; every pass re-resolves.
           '';
         };
         endpointPinning = {

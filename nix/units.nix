@@ -378,7 +378,7 @@ in
     ++ concatLists (mapAttrsToList (n: u: unitAssertions "socket" n u u.socketConfig) sockets)
     ++ [
       {
-        assertion = !(services ? vpnconf || services ? vpnconf-drift);
+        assertion = !(services ? vpnconf || services ? vpnconf-watch);
         message = "vpnconf's own units cannot be confined.";
       }
     ]

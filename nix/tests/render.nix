@@ -444,15 +444,13 @@ lib.runTests {
       in
       {
         vpnconf = s.vpnconf.serviceConfig.TimeoutStartSec;
-        drift = s.vpnconf-drift.serviceConfig.TimeoutStartSec;
+        watch = s.vpnconf-watch.serviceConfig.TimeoutStartSec;
         set = short.systemd.services.vpnconf.serviceConfig.TimeoutStartSec;
-        lockBusyIsSuccess = s.vpnconf-drift.serviceConfig ? SuccessExitStatus;
       };
     expected = {
       vpnconf = "5min";
-      drift = "5min";
+      watch = "5min";
       set = "90s";
-      lockBusyIsSuccess = false;
     };
   };
 
@@ -494,33 +492,54 @@ lib.runTests {
       };
   };
 
-  testDriftTimerFollowsCheckIntervalAndRefresh = {
+  # The agent is its own unit: bound to the lifecycle unit, restarted on
+  # failure and by the watchdog, reloaded in place with the desired state;
+  # no drift timer any more, and no teardown on its stop.
+  testWatchUnitRunsTheAgent = {
     expr =
       let
-        refresh = eval [
+        w = managed.systemd.services.vpnconf-watch;
+        tuned = eval [
           managedExample
           {
-            services.vpnconf.drift.checkInterval = null;
-            services.vpnconf.namespaces.vpnapps.wireguard.dynamicEndpointRefreshSeconds = 60;
+            services.vpnconf.drift.periodicSeconds = 0;
+            services.vpnconf.metricsFile = "/var/lib/textfiles/vpnconf.prom";
           }
-        ];
-        off = eval [
-          managedExample
-          { services.vpnconf.drift.checkInterval = null; }
         ];
       in
       {
-        default = managed.systemd.timers.vpnconf-drift.timerConfig.OnUnitActiveSec;
-        refresh = refresh.systemd.timers.vpnconf-drift.timerConfig.OnUnitActiveSec;
-        off = off.systemd.timers ? vpnconf-drift || off.systemd.services ? vpnconf-drift;
-        exec = managed.systemd.services.vpnconf-drift.serviceConfig.ExecStart;
+        inherit (w) wantedBy bindsTo partOf after;
+        reloads = w.reloadTriggers != [ ];
+        inherit (w.serviceConfig)
+          Type
+          NotifyAccess
+          ExecStart
+          Restart
+          WatchdogSec
+          ;
+        stop = w.serviceConfig ? ExecStop || w.serviceConfig ? ExecStopPost;
+        tuned = tuned.systemd.services.vpnconf-watch.serviceConfig.ExecStart;
+        timer = managed.systemd.timers ? vpnconf-drift || managed.systemd.services ? vpnconf-drift;
       };
-    expected = {
-      default = [ "5min" ];
-      refresh = [ "60s" ];
-      off = false;
-      exec = "${managed.services.vpnconf.package}/bin/vpnconf --config /etc/vpnconf/desired.json --lock-timeout 30000 reconcile --trigger timer";
-    };
+    expected =
+      let
+        exe = "${managed.services.vpnconf.package}/bin/vpnconf --config /etc/vpnconf/desired.json";
+      in
+      {
+        wantedBy = [ "vpnconf.service" ];
+        bindsTo = [ "vpnconf.service" ];
+        partOf = [ "vpnconf.service" ];
+        after = [ "vpnconf.service" ];
+        reloads = true;
+        Type = "notify";
+        NotifyAccess = "main";
+        ExecStart = "${exe} daemon --periodic-interval 60";
+        Restart = "always";
+        WatchdogSec = "30s";
+        stop = false;
+        tuned = "${exe} daemon --periodic-interval 0 --metrics-file /var/lib/textfiles/vpnconf.prom";
+        timer = false;
+      };
   };
 
   testHostnameEndpointsWaitForTheNetwork = {

@@ -67,15 +67,16 @@ replaced() {
   all_repaired
 }
 
-replaced "a FIFO" "$RESOLV" mkfifo "$RESOLV"
-contains "$OUT" "not a regular file" || fail "the FIFO is not named"
-replaced "a FIFO" "$DIR/netns-id" mkfifo "$DIR/netns-id"
-replaced "a symbolic link to a secret" "$RESOLV" ln -s "$SECRET" "$RESOLV"
-replaced "a symbolic link to a secret" "$DIR/nsswitch.conf" ln -s "$SECRET" "$DIR/nsswitch.conf"
-replaced "a hard link to a secret" "$RESOLV" ln "$SECRET" "$RESOLV"
-replaced "an empty directory" "$RESOLV" mkdir "$RESOLV"
-replaced "a device node" "$DIR/nsswitch.conf" mknod "$DIR/nsswitch.conf" c 1 3
-replaced "a socket" "$RESOLV" "$PYTHON3" -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$RESOLV"
+for file in "$RESOLV" "$DIR/nsswitch.conf" "$DIR/netns-id"; do
+  replaced "a FIFO" "$file" mkfifo "$file"
+  contains "$OUT" "is a FIFO, socket or device, not a regular file" || fail "the FIFO is not named"
+  replaced "a symbolic link to a secret" "$file" ln -s "$SECRET" "$file"
+  replaced "a hard link to a secret" "$file" ln "$SECRET" "$file"
+  replaced "an empty directory" "$file" mkdir "$file"
+  replaced "a device node" "$file" mknod "$file" c 1 3
+  replaced "a socket" "$file" "$PYTHON3" -c \
+    "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$file"
+done
 
 note "a FIFO at the name of a temporary"
 mkfifo "$RESOLV.vpnconf-4242.tmp"

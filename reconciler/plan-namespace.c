@@ -248,23 +248,64 @@ static void plan_foreign_tables(Planner *p)
 	}
 }
 
-int plan_policy_inverse(const NftTable *have, NftTable *verified, NftTable **ret)
+/* vpnconf's own copy of have, when have is exactly the table vpnconf
+ * built and verified: what a rollback may put back. Else NULL. */
+static int verified_copy(const NftTable *have, NftTable *verified, NftTable **ret)
 {
 	_cleanup_strv_free_ char **diffs = NULL;
 	int r;
 
-	if (have && verified) {
-		r = nft_table_diff(verified, have, &diffs);
-		if (r < 0)
-			return r;
-		if (r == 0) {
-			*ret = nft_table_ref(verified);
-			return 0;
-		}
+	*ret = NULL;
+	if (!have || !verified)
+		return 0;
+	r = nft_table_diff(verified, have, &diffs);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		*ret = nft_table_ref(verified);
+	return 0;
+}
+
+int plan_policy_inverse(const NftTable *have, NftTable *verified, NftTable **ret)
+{
+	NftTable *t;
+	int r;
+
+	r = verified_copy(have, verified, &t);
+	if (r < 0)
+		return r;
+	if (t) {
+		*ret = t;
+		return 0;
 	}
 	/* Never undo towards "no policy", nor towards a table nobody can
 	 * vouch for: the inverse locks down. */
 	return nft_lockdown_build(ret);
+}
+
+/* The inverse of a change to the pinning table the socket namespace holds
+ * (NULL: none): deleting a table that was absent, or vpnconf's verified
+ * copy. A table nobody can vouch for is never put back: the new one stays
+ * (it only narrows where the tunnel's UDP may go), *ret is NULL. */
+static int pin_inverse(const Planner *p, const char *name, Step **ret)
+{
+	const NftTable *have = p->have->pin_table;
+	NftTable *t;
+	int r;
+
+	*ret = NULL;
+	if (!have) {
+		*ret = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, p->ns->name, "delete",
+				"nft table inet %s", name);
+		(*ret)->table_name = xstrdup(name);
+		return 0;
+	}
+	r = verified_copy(have, p->in->verified_pin, &t);
+	if (r < 0)
+		return r;
+	if (t)
+		*ret = nft_replace_step(p->ns->name, SITE_BIRTHPLACE, t);
+	return 0;
 }
 
 static int plan_policy(Planner *p)
@@ -340,7 +381,11 @@ static int plan_pinning(Planner *p)
 		s->table_name = xstrdup(nft_table_name(h->pin_table));
 		s->before = nft_table_summary(h->pin_table);
 		strv_push(&s->reasons, "endpoint pinning disabled");
-		s->inverse = nft_replace_step(ns->name, SITE_BIRTHPLACE, nft_table_ref(h->pin_table));
+		r = pin_inverse(p, s->table_name, &s->inverse);
+		if (r < 0) {
+			step_free(s);
+			return r;
+		}
 		planner_add(p, s);
 		return 0;
 	}
@@ -366,13 +411,11 @@ static int plan_pinning(Planner *p)
 
 	s = nft_replace_step(ns->name, SITE_BIRTHPLACE, want);
 	s->reasons = TAKE_PTR(diffs);
-	if (h->pin_table) {
-		s->before = nft_table_summary(h->pin_table);
-		s->inverse = nft_replace_step(ns->name, SITE_BIRTHPLACE, nft_table_ref(h->pin_table));
-	} else {
-		s->inverse = step_new(STEP_NFT_DELETE, SITE_BIRTHPLACE, ns->name, "delete",
-				      "nft table inet %s", nft_table_name(want));
-		s->inverse->table_name = xstrdup(nft_table_name(want));
+	s->before = h->pin_table ? nft_table_summary(h->pin_table) : NULL;
+	r = pin_inverse(p, nft_table_name(want), &s->inverse);
+	if (r < 0) {
+		step_free(s);
+		return r;
 	}
 	planner_add(p, s);
 	return 0;

@@ -197,6 +197,9 @@ typedef struct PlanInput {
 	 * last verified against, rebuilt from the journaled document; NULL
 	 * when unknown. See plan_policy_inverse(). */
 	NftTable *verified_policy;
+	/* Likewise the endpoint-pinning table of this namespace's tunnel:
+	 * the only table a rollback may put back in the socket namespace. */
+	NftTable *verified_pin;
 	/* Health of ns's peers in desired order (health.h), whose refresh
 	 * and switch actions become steps; NULL: judged from want_wg alone
 	 * (each peer's one wanted endpoint, no journal times). */

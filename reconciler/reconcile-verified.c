@@ -1,18 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The policy vpnconf built and verified for a namespace (see
- * reconcile.h): rebuilt from the desired-state document the journal
+ * The policy and pinning tables vpnconf built and verified for a namespace
+ * (see reconcile.h): rebuilt from the desired-state document the journal
  * recorded for the namespace's last verified transaction, or for the
- * newer run-wide "in sync" mark. It is the only table other than the
- * lockdown table that a rollback may put back (plan_policy_inverse()).
+ * newer run-wide "in sync" mark. Besides the lockdown table they are the
+ * only tables a rollback may put back (plan_policy_inverse()): never one
+ * read from the kernel.
  */
 #include "nft.h"
 #include "reconcile.h"
 
-static int policy_of(Journal *j, const char *sha256, const char *ns_name, NftTable **ret)
+void verified_tables_done(VerifiedTables *v)
+{
+	nft_table_free(v->policy);
+	nft_table_free(v->pin);
+	*v = (VerifiedTables){};
+}
+
+static int tables_of(Journal *j, const char *sha256, const char *ns_name, VerifiedTables *ret)
 {
 	_cleanup_(desired_errors_clear) DesiredErrors errors = {};
 	_cleanup_(desired_freep) Desired *d = NULL;
+	_cleanup_(verified_tables_done) VerifiedTables t = {};
 	_cleanup_free_ char *text = NULL;
 	const Namespace *ns;
 	size_t size;
@@ -33,17 +42,27 @@ static int policy_of(Journal *j, const char *sha256, const char *ns_name, NftTab
 	ns = desired_find_namespace(d, ns_name);
 	if (!ns)
 		return -ENOENT;
-	return nft_policy_build(ns, ret);
+	r = nft_policy_build(ns, &t.policy);
+	if (r < 0)
+		return r;
+	if (ns->wg.managed && ns->wg.pinning_enable) {
+		r = nft_pin_build(ns, &t.pin);
+		if (r < 0)
+			return r;
+	}
+	*ret = t;
+	t = (VerifiedTables){};
+	return 0;
 }
 
-int reconcile_verified_policy(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
-			      const char *ns_name, NftTable **ret)
+int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
+			      const char *ns_name, VerifiedTables *ret)
 {
 	_cleanup_free_ char *sha = NULL;
 	uint64_t usec = 0;
 	int r;
 
-	*ret = NULL;
+	*ret = (VerifiedTables){};
 	if (!j)
 		return 0;
 	r = journal_last_verified(j, ns_name, &sha, &usec);
@@ -51,10 +70,9 @@ int reconcile_verified_policy(Journal *j, const char *in_sync_sha256, uint64_t i
 		return r;
 	/* A later run found every namespace in sync with its document. */
 	if (in_sync_sha256 && (r == -ENOENT || in_sync_usec > usec) &&
-	    policy_of(j, in_sync_sha256, ns_name, ret) >= 0)
+	    tables_of(j, in_sync_sha256, ns_name, ret) >= 0)
 		return 0;
-	if (sha && policy_of(j, sha, ns_name, ret) >= 0)
-		return 0;
-	*ret = NULL;
+	if (sha)
+		(void)tables_of(j, sha, ns_name, ret);
 	return 0;
 }

@@ -252,7 +252,7 @@ static void judge_health(ObserveContext *oc, const Desired *d, const Namespace *
 
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
 			   const Namespace *ns, bool teardown, uint64_t now_usec,
-			   NftTable *verified_policy, char ***resolved_log, Observed *have,
+			   const VerifiedTables *verified, char ***resolved_log, Observed *have,
 			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error)
 {
 	_cleanup_(wg_device_freep) WgDevice *want_wg = NULL;
@@ -312,7 +312,8 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 			.ns = ns,
 			.want_wg = want_wg,
 			.now_usec = now_usec,
-			.verified_policy = verified_policy,
+			.verified_policy = verified ? verified->policy : NULL,
+			.verified_pin = verified ? verified->pin : NULL,
 			.health = have->health};
 	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)
@@ -546,7 +547,7 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 {
 	_cleanup_(observed_done) Observed have = {};
 	_cleanup_(netns_freep) Netns *netns = NULL;
-	_cleanup_(nft_table_freep) NftTable *verified = NULL;
+	_cleanup_(verified_tables_done) VerifiedTables verified = {};
 	char locked_by[TXN_ID_STRLEN];
 	NamespaceReport *rep;
 	Birthplace *bp = NULL;
@@ -559,10 +560,10 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	/* What a rollback of the policy may put back. Without it (no
 	 * journal, or an unreadable one) the inverse rule locks down. */
 	if (!teardown)
-		(void)reconcile_verified_policy(run->journal, run->in_sync_mark, run->in_sync_usec,
+		(void)reconcile_verified_tables(run->journal, run->in_sync_mark, run->in_sync_usec,
 						name, &verified);
 	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, now_usec_realtime(),
-				   verified, &run->report->resolved, &have, &netns, &bp, &rep->plan,
+				   &verified, &run->report->resolved, &have, &netns, &bp, &rep->plan,
 				   &rep->error);
 	if (r < 0) {
 		rep->outcome = NS_FAILED;

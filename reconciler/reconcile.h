@@ -112,6 +112,11 @@ typedef struct ReconcileHooks {
 int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 		  const ReconcileHooks *hooks, void *userdata, ReconcileReport *ret);
 
+typedef struct VerifiedTables {
+	NftTable *policy;
+	NftTable *pin;
+} VerifiedTables;
+
 /* Observes namespace name and plans its convergence (or, with teardown,
  * its removal): what reconcile, plan and status share. Hostname endpoints
  * resolved on the way are appended to *resolved_log. now_usec feeds the
@@ -119,16 +124,18 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
  * *ret_error says what failed. */
 int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *name,
 			   const Namespace *ns, bool teardown, uint64_t now_usec,
-			   NftTable *verified_policy, char ***resolved_log, Observed *have,
+			   const VerifiedTables *verified, char ***resolved_log, Observed *have,
 			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error);
 
-/* The policy table vpnconf built for the desired state namespace ns_name
- * was last verified against (its last applied reconcile, or the run-wide
- * in-sync mark when newer), rebuilt from the document the journal
- * recorded: what a rollback may put back (PlanInput.verified_policy).
- * *ret is NULL when none is known; < 0 only for journal errors. */
-int reconcile_verified_policy(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
-			      const char *ns_name, NftTable **ret);
+/* The policy and pinning tables vpnconf built for the desired state
+ * namespace ns_name was last verified against (its last applied
+ * reconcile, or the run-wide in-sync mark when newer), rebuilt from the
+ * document the journal recorded: what a rollback may put back
+ * (PlanInput.verified_policy, .verified_pin). Members are NULL when none
+ * is known; < 0 only for journal errors. */
+int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
+			      const char *ns_name, VerifiedTables *ret);
+void verified_tables_done(VerifiedTables *v);
 
 /* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.
  * -EBUSY when another reconcile holds it, -ENOLCK when something other

@@ -750,3 +750,53 @@ TEST(pinning_table_of_a_namespace_born_here_is_not_foreign)
 	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_DELETE);
 	ASSERT_STREQ(p.steps[1]->key, "ip");
 }
+
+/* The pinning table lives in the socket namespace, which may be another
+ * confinement namespace whose root can edit it: a rollback puts back
+ * vpnconf's verified copy, or nothing, never the observed table. */
+TEST(inverse_rule_tampered_pinning_table_is_never_restored)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(desired_freep) Desired *old =
+		accept_doc(DOC(.ns = "'publishToHost': {'tcp': [8080]}",
+			       .wg = "'endpointPinning': {'enable': true}",
+			       .peers = "[{'publicKey': '" TEST_KEY_A "', "
+					"'endpoint': '198.51.100.11:51820', 'allowedIPs': ['0.0.0.0/0']}]"));
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(nft_table_freep) NftTable *verified = NULL;
+	_cleanup_(wg_device_freep) WgDevice *want = NULL;
+	_cleanup_(plan_done) Plan p = {};
+	int pin;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	want = wg_device_like(&d->namespaces[0]);
+	/* The kernel holds the pinning of the previous endpoint. */
+	nft_table_free(o.pin_table);
+	ASSERT_OK(nft_pin_build(&old->namespaces[0], &o.pin_table));
+	PlanInput in = {.desired = d, .ns = &d->namespaces[0], .want_wg = want};
+
+	/* Verified: vpnconf's own copy comes back. */
+	ASSERT_OK(nft_pin_build(&old->namespaces[0], &verified));
+	in.verified_pin = verified;
+	ASSERT_OK(plan_namespace(&in, &o, &p));
+	pin = index_of(&p, STEP_NFT_REPLACE);
+	ASSERT_TRUE(pin >= 0);
+	ASSERT_EQ(p.steps[pin]->site, SITE_BIRTHPLACE);
+	ASSERT_TRUE(p.steps[pin]->inverse && p.steps[pin]->inverse->table == verified);
+	plan_done(&p);
+
+	/* Nobody vouches for what the kernel holds: it is not put back. */
+	in.verified_pin = NULL;
+	ASSERT_OK(plan_namespace(&in, &o, &p));
+	pin = index_of(&p, STEP_NFT_REPLACE);
+	ASSERT_TRUE(pin >= 0);
+	ASSERT_TRUE(p.steps[pin]->inverse == NULL);
+	plan_done(&p);
+
+	/* Absent before: the inverse deletes it. */
+	o.pin_table = nft_table_free(o.pin_table);
+	ASSERT_OK(plan_namespace(&in, &o, &p));
+	pin = index_of(&p, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[pin]->inverse->kind, STEP_NFT_DELETE);
+}

@@ -9,10 +9,22 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "netns.h"
 
-/* Deletes every conntrack entry of n (ctnetlink flush). A kernel without
- * ctnetlink (-EOPNOTSUPP) has nothing to flush vpnconf could reach: 0. */
+/* Deletes every conntrack entry of n (ctnetlink flush). A kernel that
+ * cannot take the request (no ctnetlink) while the namespace has no
+ * connection tracking either has nothing to flush: 0. With connection
+ * tracking but no way to reach it, the kernel's error. */
 int conntrack_flush(Netns *n);
 /* Message building (pure): the flush request, for golden tests. */
 size_t conntrack_build_flush(void *buf, size_t size, uint32_t seq);
+
+/* Pure: does the kernel's answer r say ctnetlink is not there (-EINVAL
+ * from nfnetlink for an unregistered subsystem, -EOPNOTSUPP,
+ * -EPROTONOSUPPORT)? */
+bool conntrack_error_is_unavailable(int r);
+/* Pure: the result of a flush whose request got r, in a namespace with
+ * (conntrack_loaded) or without connection tracking. */
+int conntrack_flush_classify(int r, bool conntrack_loaded);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../unit/test-nft-ns.h"
+#include "conntrack.h"
 #include "nft-internal.h"
 #include "test.h"
 
@@ -513,4 +514,31 @@ TEST(socket_from_fd)
 	NftSocket *bad = NULL;
 	ASSERT_ERR(nft_socket_open_fd(udp, &bad), EPROTOTYPE);
 	ASSERT_TRUE(!bad);
+}
+
+/* What a kernel without ctnetlink answers, and a flush in a namespace
+ * whose conntrack table nothing has used yet. */
+TEST(conntrack_flush_in_a_fresh_namespace)
+{
+	_cleanup_(netns_freep) Netns *n = NULL;
+	_cleanup_(nft_socket_freep) NftSocket *s = NULL;
+	uint8_t buf[64] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	int r;
+
+	fresh_netns();
+	ASSERT_OK(netns_open_self(&n));
+	ASSERT_OK(conntrack_flush(n));
+	ASSERT_OK(conntrack_flush(n));
+
+	/* The same request addressed to a subsystem nobody registered: what
+	 * nfnetlink says when ctnetlink is not there. */
+	s = open_socket();
+	ASSERT_TRUE(conntrack_build_flush(buf, sizeof(buf), 0) > 0);
+	nlh->nlmsg_type = (uint16_t)((0xffU << 8) | (nlh->nlmsg_type & 0xff));
+	r = nft_socket_request(s, nlh, NULL, NULL, NULL);
+	fprintf(stderr, "# unregistered nfnetlink subsystem: %s\n", strerror(-r));
+	ASSERT_ERR(r, EINVAL);
+	ASSERT_TRUE(conntrack_error_is_unavailable(r));
+	ASSERT_EQ(conntrack_flush_classify(r, false), 0);
 }

@@ -21,3 +21,28 @@ TEST(flush_request_bytes)
 	ASSERT_MEMEQ(buf, want, sizeof(want));
 	ASSERT_EQ(conntrack_build_flush(buf, 8, 7), 0);
 }
+
+/* A kernel without ctnetlink answers the flush with EINVAL (nfnetlink's
+ * answer for an unregistered subsystem), which failed every policy
+ * change: without connection tracking there is nothing to flush. */
+TEST(flush_without_ctnetlink_is_not_an_error)
+{
+	ASSERT_TRUE(conntrack_error_is_unavailable(-EINVAL));
+	ASSERT_TRUE(conntrack_error_is_unavailable(-EOPNOTSUPP));
+	ASSERT_TRUE(conntrack_error_is_unavailable(-EPROTONOSUPPORT));
+	ASSERT_FALSE(conntrack_error_is_unavailable(-EPERM));
+	ASSERT_FALSE(conntrack_error_is_unavailable(-ENOBUFS));
+	ASSERT_FALSE(conntrack_error_is_unavailable(0));
+
+	ASSERT_EQ(conntrack_flush_classify(0, true), 0);
+	ASSERT_EQ(conntrack_flush_classify(0, false), 0);
+	ASSERT_EQ(conntrack_flush_classify(-EINVAL, false), 0);
+	ASSERT_EQ(conntrack_flush_classify(-EOPNOTSUPP, false), 0);
+	ASSERT_EQ(conntrack_flush_classify(-EPROTONOSUPPORT, false), 0);
+	/* Connections tracked that vpnconf cannot flush: an error. */
+	ASSERT_EQ(conntrack_flush_classify(-EINVAL, true), -EINVAL);
+	ASSERT_EQ(conntrack_flush_classify(-EOPNOTSUPP, true), -EOPNOTSUPP);
+	/* Anything else is an error either way. */
+	ASSERT_EQ(conntrack_flush_classify(-EPERM, false), -EPERM);
+	ASSERT_EQ(conntrack_flush_classify(-ENOMEM, false), -ENOMEM);
+}

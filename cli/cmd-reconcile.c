@@ -283,6 +283,10 @@ static void print_result_text(const ReconcileReport *r)
 		else
 			printf("%s: %s, %zu step%s (transaction %s)\n", n->name, o, n->plan.n,
 			       n->plan.n == 1 ? "" : "s", n->txn_id[0] ? n->txn_id : "-");
+		/* What a teardown left alone, and why. */
+		if (n->teardown)
+			STRV_FOREACH(note, n->plan.notes)
+		printf("  note: %s\n", *note);
 	}
 }
 

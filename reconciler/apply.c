@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "apply.h"
 #include "conntrack.h"
+#include "kname.h"
 #include "link.h"
 #include "nft.h"
 #include "route.h"
@@ -42,11 +43,18 @@ static Netns *site_netns(ApplyContext *c, StepSite site)
 	return NULL;
 }
 
-static int write_marker(const char *path, const Netns *n)
+/* The ownership marker records the namespace's cookie, which the kernel
+ * never gives another namespace (see observe.c). */
+static int write_marker(const char *path, Netns *n)
 {
 	_cleanup_free_ char *content = NULL;
+	uint64_t cookie;
+	int r;
 
-	content = xasprintf("%lu:%lu\n", (unsigned long)n->dev, (unsigned long)n->ino);
+	r = netns_cookie(n, &cookie);
+	if (r < 0)
+		return r;
+	content = kname_format_marker(cookie);
 	return safe_file_write_atomic(path, content, strlen(content), 0644);
 }
 

@@ -46,6 +46,13 @@ static LinkInfo *snapshot_by_ifindex(LinkSnapshot *s, int ifindex)
 	return NULL;
 }
 
+void link_info_set_alias(LinkInfo *l, const char *alias)
+{
+	free(l->alias);
+	l->alias = isempty(alias) ? NULL : xstrdup(alias);
+	l->alias_valid = l->alias && kname_parse_alias(l->alias, &l->parsed_alias) >= 0;
+}
+
 static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 {
 	LinkInfo *l = ARRAY_APPEND(s->links, s->n);
@@ -58,7 +65,7 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	l->up = rtnl_link_get_flags(link) & IFF_UP;
 	l->mtu = rtnl_link_get_mtu(link);
 	l->group = rtnl_link_get_group(link);
-	l->alias = isempty(alias) ? NULL : xstrdup(alias);
+	link_info_set_alias(l, alias);
 }
 
 static void snapshot_add_addr(LinkSnapshot *s, struct rtnl_addr *a)
@@ -128,22 +135,16 @@ char *link_alias(const char *ns_name, const char *role)
 
 bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role)
 {
-	const char *p;
-
 	if (l->group != LINK_GROUP_VPNCONF)
 		return false;
 	if (!l->alias)
 		return true;
-	p = startswith(l->alias, LINK_ALIAS_PREFIX);
-	if (!p)
+	/* A malformed label (written from inside, say) makes the link
+	 * foreign: never modified, never a source of names. */
+	if (!l->alias_valid || !streq(l->parsed_alias.namespace, ns_name))
 		return false;
-	p = startswith(p, ns_name);
-	if (!p || *p != ':')
-		return false;
-	if (!role)
-		return true;
-	p = startswith(p + 1, role);
-	return p && (*p == 0 || *p == '@');
+	return !role || streq(role, l->parsed_alias.role == LINK_ROLE_TUNNEL_ID ? LINK_ROLE_TUNNEL
+										 : LINK_ROLE_HOSTLINK);
 }
 
 char *link_alias_tunnel(const char *ns_name, const char *birthplace)
@@ -154,8 +155,10 @@ char *link_alias_tunnel(const char *ns_name, const char *birthplace)
 
 const char *link_alias_birthplace(const LinkInfo *l)
 {
-	const char *at = l->alias ? strrchr(l->alias, '@') : NULL;
-	return at ? at + 1 : NULL;
+	if (!l->alias_valid || l->parsed_alias.role != LINK_ROLE_TUNNEL_ID ||
+	    isempty(l->parsed_alias.birthplace))
+		return NULL;
+	return l->parsed_alias.birthplace;
 }
 
 bool link_has_alias(const LinkInfo *l, const char *alias)

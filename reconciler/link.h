@@ -26,6 +26,7 @@
 #include <stdbool.h>
 
 #include "ipaddr.h"
+#include "kname.h"
 #include "netns.h"
 
 #define LINK_GROUP_VPNCONF 0x56504e43U /* "VPNC" */
@@ -41,6 +42,10 @@ typedef struct LinkInfo {
 	unsigned mtu;
 	uint32_t group;
 	char *alias; /* NULL when none */
+	/* The alias parsed (kname.h): alias_valid only when it is a
+	 * well-formed vpnconf label. */
+	bool alias_valid;
+	LinkAlias parsed_alias;
 	IpPrefix *addrs; /* addresses with their prefix length */
 	size_t n_addrs;
 } LinkInfo;
@@ -51,6 +56,8 @@ typedef struct LinkSnapshot {
 } LinkSnapshot;
 
 void link_snapshot_done(LinkSnapshot *s);
+/* Sets (NULL or "": clears) the alias of l, and parses it. */
+void link_info_set_alias(LinkInfo *l, const char *alias);
 /* Dumps the links of n and their addresses (two dumps). */
 int link_snapshot(Netns *n, LinkSnapshot *ret);
 const LinkInfo *link_snapshot_find(const LinkSnapshot *s, const char *name);
@@ -59,12 +66,14 @@ const LinkInfo *link_snapshot_find(const LinkSnapshot *s, const char *name);
 char *link_alias(const char *ns_name, const char *role);
 /* "vpnconf:<ns>:tunnel@<birthplace>" (birthplace NULL: "init"). */
 char *link_alias_tunnel(const char *ns_name, const char *birthplace);
-/* The birthplace a tunnel's alias records, or NULL when it has none. */
+/* The birthplace a tunnel's alias records ("init" or a valid namespace
+ * name), or NULL when it has none or its alias is malformed. */
 const char *link_alias_birthplace(const LinkInfo *l);
 /* Is the link vpnconf's, for namespace ns_name (and role, unless NULL)?
- * It must be in vpnconf's group; its alias, when it has one, must name
- * ns_name (and role). A link in the group without an alias is one whose
- * creator stopped before labelling it: it is vpnconf's. */
+ * It must be in vpnconf's group; its alias, when it has one, must be a
+ * well-formed vpnconf label (kname_parse_alias()) naming ns_name (and
+ * role). A link in the group without an alias is one whose creator
+ * stopped before labelling it: it is vpnconf's. */
 bool link_is_ours(const LinkInfo *l, const char *ns_name, const char *role);
 /* Does the link carry exactly alias? */
 bool link_has_alias(const LinkInfo *l, const char *alias);

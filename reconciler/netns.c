@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "desired.h"
 #include "netns.h"
 #include "nft.h"
 #include "nlerr.h"
@@ -21,6 +23,10 @@
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
+#endif
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
 #endif
 
 #define SELF_NETNS "/proc/thread-self/ns/net"
@@ -75,11 +81,16 @@ static int fd_is_netns(int fd)
 
 int netns_open(const char *dir, const char *name, Netns **ret)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
 	int r;
 
+	/* Names may come from what the kernel hands back: only a name the
+	 * desired state could hold, so only a path directly under dir. */
+	if (!namespace_name_is_valid(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTTY : negative_errno();
@@ -134,6 +145,29 @@ int netns_socket(const Netns *n, int domain, int type, int protocol)
 	return r;
 }
 
+int netns_cookie(Netns *n, uint64_t *ret)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (n->cookie == 0) {
+		/* A socket belongs to the namespace it was created in; any
+		 * kind will do, and a unix datagram socket touches no network
+		 * state. */
+		fd = netns_socket(n, AF_UNIX, SOCK_DGRAM, 0);
+		if (fd < 0)
+			return fd;
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+			return negative_errno();
+		if (len != sizeof(cookie) || cookie == 0)
+			return -EIO;
+		n->cookie = cookie;
+	}
+	*ret = n->cookie;
+	return 0;
+}
+
 /* Makes dir a shared mount point, as "ip netns" does, so that namespaces
  * mounted below it propagate to mount namespaces cloned later (services
  * with private mounts still see /run/netns/<name>). */
@@ -159,9 +193,12 @@ static int netns_dir_prepare(const char *dir)
 
 int netns_remove_placeholder(const char *dir, const char *name)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *path = NULL;
 	struct stat st;
 
+	if (!namespace_name_is_valid(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s", dir, name);
 	if (lstat(path, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode) || st.st_size != 0)
@@ -202,11 +239,14 @@ static int netns_placeholder_create(const char *dir, const char *name, const cha
 int netns_create(const char *dir, const char *name, NetnsPrepare prepare, void *userdata,
 		 Netns **ret)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *path = NULL;
 	_cleanup_(netns_freep) Netns *n = NULL;
 	_cleanup_close_ int saved = -EBADF;
 	int fd, r;
 
+	if (!namespace_name_is_valid(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s", dir, name);
 	r = netns_dir_prepare(dir);
 	if (r < 0)
 		return r;
@@ -250,8 +290,11 @@ back:
 
 int netns_delete(const char *dir, const char *name)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *path = NULL;
 
+	if (!namespace_name_is_valid(name))
+		return -EINVAL;
+	path = xasprintf("%s/%s", dir, name);
 	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL) {
 		if (errno == ENOENT)
 			return -ENOENT;

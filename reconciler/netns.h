@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -29,8 +30,9 @@ typedef struct Netns {
 	char *name; /* NULL for the namespace vpnconf runs in */
 	char *path; /* bind mount path, NULL for self */
 	int fd;     /* nsfs fd, O_RDONLY|O_CLOEXEC */
-	dev_t dev;  /* identity of the namespace (nsfs dev + inode) */
-	ino_t ino;
+	dev_t dev;  /* nsfs dev + inode: what /proc/PID/ns/net shows; the kernel */
+	ino_t ino;  /* gives a freed inode number to the next namespace */
+	uint64_t cookie; /* SO_NETNS_COOKIE, 0 until netns_cookie() read it */
 	struct nl_sock *rtnl;
 	NftSocket *nft;
 	WgSocket *wg;
@@ -38,7 +40,10 @@ typedef struct Netns {
 
 /* The namespace vpnconf runs in ("init" in the desired state). */
 int netns_open_self(Netns **ret);
-/* Opens <dir>/<name>. -ENOENT when absent; -ENOMEDIUM when the path exists
+/* Opens <dir>/<name>; name must be a valid namespace name
+ * (namespace_name_is_valid(), -EINVAL otherwise: no path leaves dir;
+ * the same holds for netns_create(), netns_delete() and
+ * netns_remove_placeholder()). -ENOENT when absent; -ENOMEDIUM when the path exists
  * but holds no namespace (a zero-length placeholder left by an interrupted
  * creation, see netns_create()); -ENOTTY for anything else there. */
 int netns_open(const char *dir, const char *name, Netns **ret);
@@ -69,6 +74,12 @@ void netns_leave(int *saved);
 
 /* A socket created inside n. */
 int netns_socket(const Netns *n, int domain, int type, int protocol);
+
+/* The namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): a 64-bit number
+ * the kernel gives each network namespace once and never reuses, unlike
+ * the nsfs inode number, which the next namespace created gets as soon as
+ * this one is gone. vpnconf's ownership markers record it. Cached in n. */
+int netns_cookie(Netns *n, uint64_t *ret);
 
 /* Does any process (other than the caller) have n as its network
  * namespace? Scans /proc: NETNS_USERS_SOME when one does, NETNS_USERS_NONE

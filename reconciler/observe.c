@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "dnsfiles.h"
+#include "kname.h"
 #include "nft.h"
 #include "observe.h"
 #include "route.h"
@@ -239,13 +240,51 @@ static int observe_former_birthplace(ObserveContext *c, const char *name, const 
 		return 0;
 	if (r < 0)
 		return r;
+	/* Only a table carrying vpnconf's marker is vpnconf's to delete. */
+	if (nft_table_kind(t) != NFT_TABLE_PIN)
+		return 0;
 	o->stale_pin_birthplace = xstrdup(was);
 	return 0;
 }
 
-static void netns_id_format(const Netns *n, char **ret)
+/* Is the namespace n the one vpnconf created under this name? Only the
+ * marker holding n's cookie proves it: the cookie is never reused. A
+ * marker in the form earlier versions wrote (the nsfs dev:inode, which
+ * the kernel gives the next namespace created once this one is gone)
+ * proves nothing alone; together with vpnconf's policy or lockdown table
+ * inside it is taken as the namespace that version created, and the plan
+ * rewrites the marker with the cookie. vpnconf's table alone is no proof
+ * either: anyone can create a table of that name and comment. */
+static void observe_ownership(Netns *n, Observed *o)
 {
-	*ret = xasprintf("%lu:%lu", (unsigned long)n->dev, (unsigned long)n->ino);
+	bool ours_table = o->table && (nft_table_kind(o->table) == NFT_TABLE_POLICY ||
+				       nft_table_kind(o->table) == NFT_TABLE_LOCKDOWN);
+	NetnsMarker m;
+
+	o->owned = false;
+	if (!o->marker) {
+		o->not_owned_why = xstrdup(ours_table ? "it holds a table named and marked like "
+							"vpnconf's policy, but no ownership marker"
+						      : "it has no ownership marker");
+		return;
+	}
+	if (kname_parse_marker(o->marker, strlen(o->marker), &m) < 0) {
+		o->not_owned_why = xstrdup("its ownership marker is malformed");
+		return;
+	}
+	if (!m.legacy) {
+		o->owned = m.cookie == n->cookie;
+		if (!o->owned)
+			o->not_owned_why = xstrdup("its ownership marker names another namespace, "
+						   "gone since: this one was created by someone "
+						   "else, perhaps with the same inode number");
+		return;
+	}
+	o->owned = m.dev == (uint64_t)n->dev && m.ino == (uint64_t)n->ino && ours_table;
+	if (!o->owned)
+		o->not_owned_why = xstrdup("its ownership marker has the old dev:inode form, "
+					   "which the kernel reuses, and does not match with "
+					   "vpnconf's policy inside");
 }
 
 int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, Observed *ret,
@@ -280,16 +319,16 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 		goto fail;
 
 	if (n) {
-		_cleanup_free_ char *expected = NULL;
+		uint64_t cookie;
 
-		netns_id_format(n, &o.netns_id);
-		expected = xasprintf("%s\n", o.netns_id);
+		r = netns_cookie(n, &cookie);
+		if (r < 0)
+			goto fail;
+		o.marker_want = kname_format_marker(cookie);
 		r = observe_inside(n, name, ns, &o);
 		if (r < 0)
 			goto fail;
-		o.owned = streq_ptr(o.marker, expected) ||
-			  (o.table && (nft_table_kind(o.table) == NFT_TABLE_POLICY ||
-				       nft_table_kind(o.table) == NFT_TABLE_LOCKDOWN));
+		observe_ownership(n, &o);
 	}
 
 	if (ns)

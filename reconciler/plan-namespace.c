@@ -76,9 +76,9 @@ static int plan_netns(Planner *p)
 		if (!h->owned) {
 			s = step_new(STEP_NETNS_CREATE, SITE_HOST, name, "create", "namespace %s", name);
 			planner_conflict(p, s,
-				 "a network namespace named %s exists and was not created by vpnconf; "
-				 "refusing to touch it",
-				 name);
+				 "a network namespace named %s exists and was not created by vpnconf "
+				 "(%s); refusing to touch it",
+				 name, h->not_owned_why ?: "no proof of ownership");
 		}
 		return 0;
 	case NETNS_NOT_NETNS:
@@ -373,6 +373,27 @@ static int plan_pinning(Planner *p)
 	Step *s;
 	int r;
 
+	/* A table of that name without vpnconf's marker is someone else's
+	 * (or was relabelled by someone who may write tables there): never
+	 * replaced or deleted. */
+	if (h->pin_table && nft_table_kind(h->pin_table) != NFT_TABLE_PIN) {
+		_cleanup_free_ char *name = nft_pin_table_name(ns->name);
+
+		if (!ns->wg.pinning_enable) {
+			strv_pushf(&p->plan->notes,
+				   "table inet %s in socket namespace %s does not carry vpnconf's "
+				   "pinning marker: left alone",
+				   name, ns->wg.socket_namespace ?: "init");
+			return 0;
+		}
+		s = step_new(STEP_NFT_REPLACE, SITE_BIRTHPLACE, ns->name, "replace",
+			     "nft table inet %s", name);
+		planner_conflict(p, s,
+				 "table inet %s in socket namespace %s was not created by vpnconf "
+				 "(no vpnconf:pin marker); refusing to touch it",
+				 name, ns->wg.socket_namespace ?: "init");
+		return 0;
+	}
 	if (!ns->wg.pinning_enable) {
 		if (!h->pin_table)
 			return 0;
@@ -631,10 +652,10 @@ static void plan_files(Planner *p)
 			  p->fresh ? NULL : p->have->files_problem[f], dns_file_render(p->ns, f),
 			  dns_file_name(f));
 	}
-	if (!p->fresh && p->have->netns_id) {
+	if (!p->fresh && p->have->marker_want) {
 		_cleanup_free_ char *path = netns_marker_path(rt, p->ns->name);
 		plan_file(p, path, p->have->marker, p->have->marker_problem,
-			  xasprintf("%s\n", p->have->netns_id), "ownership marker");
+			  xstrdup(p->have->marker_want), "ownership marker");
 	}
 	STRV_FOREACH(f, p->have->stale_files)
 	{

@@ -124,7 +124,8 @@ char *netns_marker_path(const char *runtime_dir, const char *ns_name)
 void observed_done(Observed *o)
 {
 	free(o->name);
-	free(o->netns_id);
+	free(o->not_owned_why);
+	free(o->marker_want);
 	free(o->marker);
 	link_snapshot_done(&o->links);
 	nft_table_free(o->table);
@@ -197,9 +198,24 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 	Step *s;
 
 	if (have->netns_state == NETNS_PRESENT && !have->owned) {
+		/* Nothing in it, and nothing its links' labels say, is
+		 * vpnconf's. vpnconf's own files for that name are: a marker
+		 * left by a namespace removed behind vpnconf's back, whose
+		 * name someone else took since. */
 		strv_pushf(&p.notes,
-			   "namespace %s exists but was not created by vpnconf: left untouched",
-			   name);
+			   "namespace %s exists but was not created by vpnconf (%s): left untouched",
+			   name, have->not_owned_why ?: "no proof of ownership");
+		if (have->marker || have->marker_problem) {
+			for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
+				if (have->files[f] || have->files_problem[f]) {
+					_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
+					plan_append(&p, step_file_remove(name, path));
+				}
+			STRV_FOREACH(f, have->stale_files)
+			plan_append(&p, step_file_remove(name, *f));
+			_cleanup_free_ char *path = netns_marker_path(runtime_dir, name);
+			plan_append(&p, step_file_remove(name, path));
+		}
 		*ret = p;
 		return 0;
 	}
@@ -248,7 +264,11 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
 						 "host link without its namespace"));
 
-	if (have->pin_table) {
+	if (have->pin_table && nft_table_kind(have->pin_table) != NFT_TABLE_PIN)
+		strv_pushf(&p.notes,
+			   "table inet %s in %s does not carry vpnconf's pinning marker: left alone",
+			   nft_table_name(have->pin_table), have->pin_netns ?: "the socket namespace");
+	else if (have->pin_table) {
 		s = step_new(STEP_NFT_DELETE, have->pin_netns ? SITE_OTHER : SITE_BIRTHPLACE, name,
 			     "delete", "nft table inet %s", nft_table_name(have->pin_table));
 		s->netns_name = have->pin_netns ? xstrdup(have->pin_netns) : NULL;

@@ -153,8 +153,10 @@ typedef enum NetnsState {
 typedef struct Observed {
 	char *name;
 	NetnsState netns_state;
-	bool owned; /* marker matches, or vpnconf's policy/lockdown table inside */
-	char *netns_id; /* "dev:ino" of the namespace when present */
+	bool owned; /* the ownership marker holds this namespace's cookie */
+	char *not_owned_why; /* present and not owned: why not, for the conflict */
+	char *marker_want; /* the marker this namespace calls for ("cookie:<n>\n"),
+			    * NULL when the namespace is absent */
 	char *marker;   /* content of <runtimeDir>/<name>/netns-id, NULL when absent */
 	const char *marker_problem; /* what is wrong with the marker file (safefile.h),
 				     * NULL when it is a regular file or absent */

@@ -381,7 +381,8 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 				   &have, &n, &bp, &plan, ret_error);
 	if (r < 0)
 		return r;
-	if (teardown && have.netns_state != NETNS_ABSENT) {
+	/* A namespace someone else holds under that name is theirs to keep. */
+	if (teardown && have.netns_state != NETNS_ABSENT && have.owned) {
 		*ret_error = xasprintf("verify: namespace %s still present", name);
 		return -EBUSY;
 	}

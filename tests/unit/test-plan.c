@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 
 #include "health.h"
-#include "nft.h"
+#include "nft-internal.h"
 #include "plan.h"
 #include "test-desired.h"
 #include "test.h"
@@ -59,7 +59,7 @@ static LinkInfo *add_link(LinkSnapshot *s, const char *name, const char *kind, c
 	l->ifindex = (int)s->n + 1;
 	l->up = true;
 	l->group = group;
-	l->alias = alias ? xstrdup(alias) : NULL;
+	link_info_set_alias(l, alias);
 	return l;
 }
 
@@ -91,9 +91,9 @@ static void observe_converged(const Desired *d, const Namespace *ns, LinkSnapsho
 	LinkInfo *l;
 
 	*o = (Observed){.name = xstrdup(ns->name), .netns_state = NETNS_PRESENT, .owned = true,
-			.netns_id = xstrdup("4:4026532300"), .disable_ipv6_all = 1,
+			.marker_want = xstrdup("cookie:4097\n"), .disable_ipv6_all = 1,
 			.disable_ipv6_default = 1, .birthplace_present = true};
-	o->marker = xstrdup("4:4026532300\n");
+	o->marker = xstrdup("cookie:4097\n");
 	add_link(&o->links, "lo", "", NULL, 0);
 	l = add_link(&o->links, ns->ns_if, "veth", alias_h, LINK_GROUP_VPNCONF);
 	snprintf(buf, sizeof(buf), "%s/30", inet_ntoa(ns->host_link_ns_addr));
@@ -318,7 +318,7 @@ TEST(unlabelled_link_of_ours_gets_its_alias_back)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	/* A crash between creating the pair and labelling it. */
-	host.links[0].alias = (free(host.links[0].alias), NULL);
+	link_info_set_alias(&host.links[0], NULL);
 	ASSERT_OK(plan_for(d, &o, &p));
 	ASSERT_EQ(p.n, 1);
 	ASSERT_EQ(p.steps[0]->kind, STEP_LINK_ALIAS);
@@ -455,9 +455,61 @@ TEST(teardown_of_a_foreign_namespace_does_nothing)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.owned = false;
+	o.marker = (free(o.marker), NULL);
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	ASSERT_EQ(p.n, 0);
 	ASSERT_TRUE(p.notes && strstr(p.notes[0], "left untouched"));
+}
+
+/* vpnconf's namespace was removed behind its back and someone else took
+ * the name: the other namespace stays as it is, vpnconf forgets its own
+ * files (marker included) and nothing else. */
+TEST(teardown_of_a_namespace_taken_over_removes_only_vpnconfs_files)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.owned = false;
+	o.in_use = NETNS_USE_SOME;
+	o.not_owned_why = xstrdup("its ownership marker names another namespace");
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
+	ASSERT_TRUE(p.n >= 1);
+	for (size_t i = 0; i < p.n; i++)
+		ASSERT_EQ(p.steps[i]->kind, STEP_FILE_REMOVE);
+	ASSERT_CONTAINS(p.steps[p.n - 1]->path, "netns-id");
+	ASSERT_CONTAINS(p.notes[0], "names another namespace");
+}
+
+/* A table named vpnconf-pin-<ns> without vpnconf's marker was deleted on
+ * teardown, wherever a tunnel's label said it was. */
+TEST(unmarked_pinning_table_is_never_deleted_or_replaced)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p1 = {}, p2 = {};
+	Namespace *ns = &d->namespaces[0];
+	_cleanup_free_ char *name = nft_pin_table_name(ns->name);
+
+	observe_converged(d, ns, &host, &o);
+	/* A foreign table of that name: what nft(8) makes without comment. */
+	o.pin_table = (nft_table_free(o.pin_table), nft_table_new(name, NFT_TABLE_FOREIGN));
+	o.in_use = NETNS_USE_NONE;
+	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p1));
+	ASSERT_EQ(index_of(&p1, STEP_NFT_DELETE), -1);
+	ASSERT_TRUE(strv_length(p1.notes) == 1);
+	ASSERT_CONTAINS(p1.notes[0], "pinning marker");
+
+	/* Desired with pinning: a conflict, not a replacement. */
+	ns->wg.pinning_enable = true;
+	ASSERT_OK(plan_for(d, &o, &p2));
+	ASSERT_EQ(index_of(&p2, STEP_NFT_DELETE), -1);
+	for (size_t i = 0; i < p2.n; i++)
+		if (p2.steps[i]->site == SITE_BIRTHPLACE && p2.steps[i]->kind == STEP_NFT_REPLACE)
+			ASSERT_TRUE(p2.steps[i]->conflict != NULL);
 }
 
 TEST(stale_handshake_refreshes_the_endpoint_only)
@@ -581,8 +633,8 @@ TEST(tunnel_born_elsewhere_is_recreated_in_its_socket_namespace)
 
 	observe_converged(d, ns, &host, &o);
 	t = (LinkInfo *)link_snapshot_find(&o.links, ns->wg.ifname);
-	free(t->alias);
-	t->alias = link_alias_tunnel(ns->name, "uplink"); /* socketNamespace was "uplink" */
+	_cleanup_free_ char *was = link_alias_tunnel(ns->name, "uplink"); /* socketNamespace was "uplink" */
+	link_info_set_alias(t, was);
 	o.stale_pin_birthplace = xstrdup("uplink");
 	ASSERT_OK(plan_for(d, &o, &p));
 	/* The old tunnel goes first, then the pinning it leaves behind. */

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "kname.h"
 #include "nft.h"
 #include "plan-internal.h"
 #include "wg.h"
@@ -654,8 +655,17 @@ static void plan_files(Planner *p)
 	}
 	if (!p->fresh && p->have->marker_want) {
 		_cleanup_free_ char *path = netns_marker_path(rt, p->ns->name);
+		size_t before = p->plan->n;
+		NetnsMarker m;
+
 		plan_file(p, path, p->have->marker, p->have->marker_problem,
 			  xstrdup(p->have->marker_want), "ownership marker");
+		/* Rewriting a marker of the old dev:inode form with the cookie
+		 * is a migration, not a difference to report as drift. */
+		if (p->plan->n > before && p->have->marker &&
+		    kname_parse_marker(p->have->marker, strlen(p->have->marker), &m) >= 0 &&
+		    m.legacy)
+			p->plan->steps[before]->reasons = strv_free(p->plan->steps[before]->reasons);
 	}
 	STRV_FOREACH(f, p->have->stale_files)
 	{

@@ -207,6 +207,16 @@ static bool drift_locked(Run *run, const char *name, char *ret_txn)
 	return locked;
 }
 
+/* Does any step answer a difference (not only follow from another step,
+ * or migrate vpnconf's own bookkeeping)? */
+static bool plan_has_differences(const Plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->steps[i]->reasons)
+			return true;
+	return false;
+}
+
 static TxnOutcome txn_outcome_of(NamespaceOutcome o)
 {
 	switch (o) {
@@ -576,6 +586,11 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 		rep->n_health = have.n_health;
 		rep->health_next_usec = health_next_check(have.health, have.n_health);
 	}
+	/* Someone else's namespace under this name (vpnconf's was removed
+	 * behind its back): nothing is ever written into it, not even a
+	 * lockdown after the conflict fails a repair. */
+	if (have.netns_state == NETNS_PRESENT && !have.owned)
+		netns = netns_free(netns);
 	if (run->hooks && run->hooks->planned)
 		run->hooks->planned(rep, run->userdata);
 	if (rep->plan.n == 0) {
@@ -597,7 +612,7 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 		goto done;
 	}
 	if (!teardown)
-		rep->drift = was_in_sync(run, name, &have);
+		rep->drift = was_in_sync(run, name, &have) && plan_has_differences(&rep->plan);
 	if (dry_run(run)) {
 		rep->outcome = NS_PENDING;
 		goto done;

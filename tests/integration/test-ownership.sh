@@ -6,10 +6,14 @@
 # nftables tables, one of them named and marked like vpnconf's policy.
 # reconcile must not adopt it: conflict, non-zero exit, every table of the
 # other tool intact. Markers of the old dev:inode form are migrated only
-# with vpnconf's policy inside.
+# with vpnconf's policy inside, and that is no drift. drift.action is
+# "lockdown" throughout: not even a lockdown may be written into the
+# other tool's namespace.
 . "$(dirname "$0")/lib.sh"
 
 use_example
+sed -i 's/"version": 1,/"version": 1, "drift": { "action": "lockdown" },/' "$CONFIG"
+contains "$(cat "$CONFIG")" '"action": "lockdown"' || fail "config: $(cat "$CONFIG")"
 up
 marker=$(cat "/run/vpnconf/$NS/netns-id")
 [[ $marker == cookie:* ]] || fail "marker: $marker"
@@ -65,8 +69,11 @@ capture 0 vc reconcile
 dev_ino=$(stat -L -c '%d:%i' "/run/netns/$NS")
 echo "$dev_ino" >"/run/vpnconf/$NS/netns-id"
 capture 2 vc plan
-contains "$OUT" "ownership marker differs" || fail "plan: $OUT"
+contains "$OUT" "write file /run/vpnconf/$NS/netns-id" || fail "plan: $OUT"
+if contains "$OUT" "drift"; then fail "a marker migration is taken for drift: $OUT"; fi
 capture 0 vc reconcile
+contains "$(in_ns "$NS" nft list table inet vpnconf)" 'comment "vpnconf:policy"' ||
+  fail "the migration locked the namespace down"
 [[ $(cat "/run/vpnconf/$NS/netns-id") == cookie:* ]] || fail "not migrated: $(cat "/run/vpnconf/$NS/netns-id")"
 capture 0 vc plan
 

@@ -262,6 +262,17 @@ static void observe_ownership(Netns *n, Observed *o)
 	NetnsMarker m;
 
 	o->owned = false;
+	/* A marker replaced by something that is not a regular file (a FIFO,
+	 * a symbolic or hard link) was tampered with by root on the host, not
+	 * left behind by a namespace that went away: with vpnconf's table
+	 * inside, the namespace is vpnconf's and the plan rewrites the
+	 * marker. */
+	if (o->marker_problem) {
+		o->owned = ours_table;
+		if (!o->owned)
+			o->not_owned_why = xasprintf("its ownership marker is %s", o->marker_problem);
+		return;
+	}
 	if (!o->marker) {
 		o->not_owned_why = xstrdup(ours_table ? "it holds a table named and marked like "
 							"vpnconf's policy, but no ownership marker"

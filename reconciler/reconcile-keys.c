@@ -24,6 +24,13 @@ static void key_error(DesiredErrors *errors, const char *path, const char *file,
 		desired_errors_add(errors, path,
 				   "key file %s does not hold one base64 WireGuard key", file);
 		break;
+	case EISDIR:
+	case EBADFD:
+		desired_errors_add(errors, path,
+				   "key file %s is not a regular file (a directory, FIFO, socket or "
+				   "device)",
+				   file);
+		break;
 	default:
 		desired_errors_add(errors, path, "cannot read key file %s: %s", file, strerror(-r));
 		break;

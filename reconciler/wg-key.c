@@ -99,7 +99,7 @@ int wg_key_read_file(const char *path, bool require_private, uint8_t ret[static 
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 	if (require_private && (st.st_mode & KEY_FILE_FORBIDDEN_MODE))
 		return -EPERM;
 

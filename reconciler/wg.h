@@ -137,7 +137,9 @@ int wg_set_device(WgSocket *s, const WgDevice *change);
 /* Keys. A key file holds the base64 key (44 chars), optionally followed
  * by a newline. With require_private, a group- or world-readable file is
  * -EPERM (the highAssurance rule). Symlinks are followed as the kernel
- * opens them; the mode checked is the target's. */
+ * opens them; the mode checked is the target's. Anything but a regular
+ * file is -EISDIR or -EBADFD, and a FIFO never blocks (O_NONBLOCK). The
+ * process becomes non-dumpable first (secrets_protect_process()). */
 int wg_key_read_file(const char *path, bool require_private, uint8_t ret[static WG_KEY_LEN]);
 /* Creates path atomically (0600, getrandom, clamped curve25519 private
  * key) unless it exists; returns 1 when created, 0 when it existed. */

@@ -141,7 +141,7 @@ TEST(read_mode_and_type)
 	ASSERT_OK(wg_key_read_file(p644, false, k));
 	ASSERT_OK(wg_key_read_file(p400, true, k));
 	ASSERT_ERR(wg_key_read_file(missing, false, k), ENOENT);
-	ASSERT_ERR(wg_key_read_file(dir, false, k), EINVAL);
+	ASSERT_ERR(wg_key_read_file(dir, false, k), EISDIR);
 	/* A symlink is followed; the target's mode counts. */
 	ASSERT_OK(symlink(p644, link));
 	ASSERT_ERR(wg_key_read_file(link, true, k), EPERM);
@@ -156,7 +156,7 @@ TEST(key_file_fifo_does_not_hang)
 	uint64_t t0 = now_usec_monotonic();
 
 	ASSERT_OK(mkfifo(fifo, 0600));
-	ASSERT_ERR(wg_key_read_file(fifo, false, k), EINVAL);
+	ASSERT_ERR(wg_key_read_file(fifo, false, k), EBADFD);
 	ASSERT_TRUE(now_usec_monotonic() - t0 < 5000000);
 }
 

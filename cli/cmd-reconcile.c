@@ -111,12 +111,15 @@ static void on_step_finished(const Step *s, bool undo, int r, const char *messag
 		log_info("%s: %s%s %s", s->namespace, undo ? "rollback: " : "", s->action, s->object);
 }
 
-static void on_drift(const char *ns, char *const *differences, const char *action, void *u)
+static void on_drift(const char *ns, const char *txn, char *const *differences,
+		     const char *action, void *u)
 {
 	_cleanup_free_ char *j = strv_join(differences, "; ");
 
 	log_warning("%s: drift from the desired state (action: %s): %s", ns, action, j);
-	log_event(LOG_WARNING, VPNCONF_MESSAGE_DRIFT, ns, NULL, "drift",
+	/* With its transaction, so that "vpnconf show TXN" finds the steps
+	 * that answered it. */
+	log_event(LOG_WARNING, VPNCONF_MESSAGE_DRIFT, ns, txn, "drift",
 		  "vpnconf: namespace %s drifted from its desired state (action %s): %s", ns, action,
 		  j);
 }

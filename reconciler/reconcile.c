@@ -354,7 +354,8 @@ static void record_drift(Run *run, NamespaceReport *rep, const char *action)
 			journal_failed(run, r, "recording drift");
 	}
 	if (run->hooks && run->hooks->drift)
-		run->hooks->drift(rep->name, lines, action, run->userdata);
+		run->hooks->drift(rep->name, rep->txn_id[0] ? rep->txn_id : NULL, lines, action,
+				  run->userdata);
 }
 
 static char *drift_summary(const NamespaceReport *rep, const char *what)

@@ -93,9 +93,10 @@ typedef struct ReconcileHooks {
 	ApplyHooks apply;
 	/* A namespace's plan is ready (before anything is applied). */
 	void (*planned)(const NamespaceReport *r, void *userdata);
-	/* Drift found in a namespace that was in sync. */
-	void (*drift)(const char *ns, char *const *differences, const char *action,
-		      void *userdata);
+	/* Drift found in a namespace that was in sync; txn is the
+	 * transaction that answers it (NULL without a journal). */
+	void (*drift)(const char *ns, const char *txn, char *const *differences,
+		      const char *action, void *userdata);
 	/* A namespace finished, with its outcome. */
 	void (*finished)(const NamespaceReport *r, void *userdata);
 	/* A journal write failed; the run goes on without the journal. */

@@ -60,6 +60,18 @@ mkdir /newroot/run/vm-io
 mount_9p vmio /newroot/run/vm-io rw,cache=none || fatal "cannot mount vm-io"
 cp /guest-init.sh /newroot/run/vm-init.sh || fatal "cannot copy guest-init.sh"
 
+# systemd as PID 1 (run-vm --systemd): the files run-vm prepared go over
+# the root, and a stray /.dockerenv must not make systemd believe it runs
+# in a container.
+if grep -qw vpnconf.init=systemd /proc/cmdline; then
+  cp -a /newroot/run/vm-io/overlay/. /newroot/ || fatal "cannot copy the overlay"
+  rm -f /newroot/.dockerenv
+  mount --move /dev /newroot/dev
+  umount /proc /sys
+  exec switch_root /newroot /lib/systemd/systemd
+  fatal "switch_root to systemd failed"
+fi
+
 mount --move /dev /newroot/dev
 umount /proc /sys
 # shellcheck disable=SC2093 # only reached when exec fails

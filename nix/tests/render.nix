@@ -573,6 +573,58 @@ lib.runTests {
     };
   };
 
+  # peers[].endpoints reaches the file when set (and only then), and a
+  # hostname among them orders vpnconf after the network like a hostname
+  # endpoint does.
+  testFallbackEndpoints = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.namespaces.vpnapps.wireguard = {
+              allowHostnameEndpoints = true;
+              dynamicEndpointRefreshSeconds = 300;
+              peers = lib.mkForce [
+                {
+                  inherit publicKey;
+                  endpoint = "198.51.100.10:51820";
+                  endpoints = [
+                    "198.51.100.11:51820"
+                    "backup.example.com:51820"
+                  ];
+                  allowedIPs = [ "0.0.0.0/0" ];
+                }
+              ];
+            };
+          }
+        ];
+      in
+      {
+        inherit (builtins.head c.services.vpnconf.desiredState.namespaces.vpnapps.wireguard.peers)
+          endpoints
+          ;
+        online = lib.elem "network-online.target" c.systemd.services.vpnconf.after;
+        unset = managed.services.vpnconf.desiredState.namespaces.vpnapps.wireguard.peers;
+      };
+    expected = {
+      endpoints = [
+        "198.51.100.11:51820"
+        "backup.example.com:51820"
+      ];
+      online = true;
+      unset = [
+        {
+          inherit publicKey;
+          presharedKeyFile = null;
+          endpoint = "198.51.100.10:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+          persistentKeepalive = 25;
+        }
+      ];
+    };
+  };
+
   testUnitUserRendering = {
     expr =
       let

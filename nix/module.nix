@@ -477,6 +477,10 @@ in
       ];
 
       environment.etc."vpnconf/desired.json".source = desiredFile;
+      # The journal catalog (docs/vpnconf.catalog), in a directory
+      # journalctl --update-catalog reads, for journalctl -x.
+      environment.etc."systemd/catalog/vpnconf.catalog".source =
+        "${cfg.package}/lib/systemd/catalog/vpnconf.catalog";
       environment.systemPackages = [ cfg.package ];
       system.checks = optional cfg.checkConfig checkedDesiredFile;
 

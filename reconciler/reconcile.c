@@ -246,10 +246,16 @@ static void judge_health(ObserveContext *oc, const Desired *d, const Namespace *
 {
 	uint64_t timeout = (uint64_t)d->handshake_timeout_seconds * 1000000, set_usec = 0;
 	size_t n = ns->wg.n_peers;
+	bool fresh = have->wg && have->wg->n_peers > 0;
 
+	if (have->wg)
+		FOREACH_ARRAY(p, have->wg->peers, have->wg->n_peers)
+	if (!p->last_handshake_usec || now_usec >= p->last_handshake_usec + timeout)
+		fresh = false;
 	/* When vpnconf last set the endpoints: each endpoint gets a full
-	 * timeout from then before the next one is tried. */
-	if (timeout && now_usec && oc->journal &&
+	 * timeout from then before the next one is tried. Only asked when a
+	 * peer lacks a recent handshake (a scan of the journal's steps). */
+	if (timeout && now_usec && !fresh && oc->journal &&
 	    journal_last_tunnel_change(oc->journal, ns->name, ns->wg.ifname, &set_usec) < 0)
 		set_usec = 0;
 	free(have->health);

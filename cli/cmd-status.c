@@ -67,6 +67,7 @@ static const char *policy_str(const NsStatus *s)
 	case NFT_TABLE_LOCKDOWN:
 		return "lockdown";
 	case NFT_TABLE_PIN:
+	case NFT_TABLE_HOST:
 	case NFT_TABLE_FOREIGN:
 	case _NFT_TABLE_KIND_MAX:
 	case _NFT_TABLE_KIND_INVALID:

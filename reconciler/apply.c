@@ -175,6 +175,17 @@ static int step_run(ApplyContext *c, const Step *s)
 		r = netns_nft(n, &nft);
 		return r < 0 ? r : nft_table_replace(nft, s->table);
 	case STEP_NFT_DELETE:
+		/* A host-side table goes only once vpnconf's host end is gone
+		 * (an interface of that name in another group was never the
+		 * table's to filter). */
+		if (s->ifname) {
+			uint32_t group;
+			r = link_group(n, s->ifname, &group);
+			if (r >= 0 && group == LINK_GROUP_VPNCONF)
+				return -EBUSY;
+			if (r < 0 && r != -ENODEV)
+				return r;
+		}
 		r = netns_nft(n, &nft);
 		if (r < 0)
 			return r;
@@ -242,6 +253,10 @@ int step_execute(ApplyContext *c, const Step *s, char **ret_message)
 			*ret_message = xasprintf("%s %s: an interface of that name already exists "
 						 "(not created by vpnconf); refusing to touch it",
 						 s->action, s->object);
+		else if (r == -EBUSY && s->kind == STEP_NFT_DELETE && s->ifname)
+			*ret_message = xasprintf("%s %s: interface %s still exists; the table filters "
+						 "what arrives on it",
+						 s->action, s->object, s->ifname);
 		else if (r == -ENXIO)
 			*ret_message = xasprintf("%s %s: the namespace it belongs to is gone",
 						 s->action, s->object);

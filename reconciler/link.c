@@ -224,6 +224,22 @@ int link_ifindex(Netns *n, const char *ifname)
 	return rtnl_link_get_ifindex(l);
 }
 
+int link_group(Netns *n, const char *ifname, uint32_t *ret)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+	if (r < 0)
+		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
+	*ret = rtnl_link_get_group(l);
+	return 0;
+}
+
 /* Built by hand: libnl's veth helper does not carry IFLA_GROUP for the
  * peer, and the group is what marks both ends as vpnconf's from the
  * moment they exist. */

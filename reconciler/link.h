@@ -95,3 +95,5 @@ int link_set_alias(Netns *n, const char *ifname, const char *alias);
 int link_label_up(Netns *n, const char *ifname, const char *alias);
 /* ifindex of ifname in n (one request); -ENODEV when absent. */
 int link_ifindex(Netns *n, const char *ifname);
+/* The interface group of ifname in n (one request); -ENODEV when absent. */
+int link_group(Netns *n, const char *ifname, uint32_t *ret);

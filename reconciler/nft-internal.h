@@ -49,6 +49,7 @@
 #define NFT_MARK_POLICY "vpnconf:policy"
 #define NFT_MARK_LOCKDOWN "vpnconf:lockdown"
 #define NFT_MARK_PIN "vpnconf:pin"
+#define NFT_MARK_HOST "vpnconf:host"
 
 DEFINE_CLEANUP_FUNC_NAMED(nftnl_table_freep, struct nftnl_table *, nftnl_table_free);
 DEFINE_CLEANUP_FUNC_NAMED(nftnl_chain_freep, struct nftnl_chain *, nftnl_chain_free);

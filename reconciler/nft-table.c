@@ -11,6 +11,7 @@ static const char *const kind_table[_NFT_TABLE_KIND_MAX] = {
     [NFT_TABLE_POLICY] = "policy",
     [NFT_TABLE_LOCKDOWN] = "lockdown",
     [NFT_TABLE_PIN] = "pin",
+    [NFT_TABLE_HOST] = "host",
     [NFT_TABLE_FOREIGN] = "foreign",
 };
 
@@ -18,6 +19,7 @@ static const char *const marker_table[_NFT_TABLE_KIND_MAX] = {
     [NFT_TABLE_POLICY] = NFT_MARK_POLICY,
     [NFT_TABLE_LOCKDOWN] = NFT_MARK_LOCKDOWN,
     [NFT_TABLE_PIN] = NFT_MARK_PIN,
+    [NFT_TABLE_HOST] = NFT_MARK_HOST,
     [NFT_TABLE_FOREIGN] = NULL,
 };
 

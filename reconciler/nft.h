@@ -10,6 +10,11 @@
  *  - The endpoint-pinning table "inet vpnconf-pin-<namespace>" in the
  *    WireGuard socket's birthplace namespace: UDP carrying the tunnel's
  *    fwmark may only reach the configured literal endpoints.
+ *  - The host-side table "inet vpnconf-host-<namespace>" in the namespace
+ *    vpnconf runs in: what arrives on the host end of the host link is
+ *    dropped unless it replies to a connection the host opened to a
+ *    published port, and nothing is forwarded from or to it (raw frames
+ *    sent from inside pass no hook of the namespace).
  *
  * Building and comparing are pure (no syscalls); message building is
  * separate from sending so that batches are tested against golden bytes.
@@ -26,11 +31,13 @@
 
 #define NFT_POLICY_TABLE "vpnconf"
 #define NFT_PIN_TABLE_PREFIX "vpnconf-pin-"
+#define NFT_HOST_TABLE_PREFIX "vpnconf-host-"
 
 typedef enum NftTableKind {
 	NFT_TABLE_POLICY,
 	NFT_TABLE_LOCKDOWN,
 	NFT_TABLE_PIN,
+	NFT_TABLE_HOST,
 	NFT_TABLE_FOREIGN, /* observed, not built by vpnconf (or unrecognised) */
 	_NFT_TABLE_KIND_MAX,
 	_NFT_TABLE_KIND_INVALID = -EINVAL,
@@ -56,6 +63,14 @@ int nft_lockdown_build(NftTable **ret);
 int nft_pin_build(const Namespace *ns, NftTable **ret);
 /* "vpnconf-pin-<namespace>", newly allocated. */
 char *nft_pin_table_name(const char *ns_name);
+/* The host-side table of ns's host link (requires ns->host_if). With an
+ * effective host link and published ports it lets through the replies of
+ * the host's connections to them; the sealed variant (and a namespace
+ * without host link) lets nothing through. */
+int nft_host_build(const Namespace *ns, NftTable **ret);
+int nft_host_sealed_build(const Namespace *ns, NftTable **ret);
+/* "vpnconf-host-<namespace>", newly allocated. */
+char *nft_host_table_name(const char *ns_name);
 
 const char *nft_table_name(const NftTable *t);
 NftTableKind nft_table_kind(const NftTable *t);

@@ -247,6 +247,45 @@ static int observe_former_birthplace(ObserveContext *c, const char *name, const 
 	return 0;
 }
 
+static int observe_host_table(ObserveContext *c, const char *name, NftTable **ret)
+{
+	_cleanup_free_ char *table = nft_host_table_name(name);
+	NftSocket *nft;
+	int r;
+
+	*ret = NULL;
+	r = netns_nft(c->self, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_observe(nft, table, ret);
+	return r == -ENOENT ? 0 : r;
+}
+
+int observe_host_table_names(ObserveContext *c, char ***ret)
+{
+	_cleanup_strv_free_ char **tables = NULL, **names = NULL;
+	NftSocket *nft;
+	int r;
+
+	r = netns_nft(c->self, &nft);
+	if (r < 0)
+		return r;
+	r = nft_table_list(nft, NFT_HOST_TABLE_PREFIX, &tables);
+	if (r < 0)
+		return r;
+	/* Table names are kernel data: only a valid namespace name after the
+	 * prefix names a namespace. */
+	STRV_FOREACH(t, tables)
+	{
+		const char *n = *t + strlen(NFT_HOST_TABLE_PREFIX);
+		if (startswith(*t, NFT_HOST_TABLE_PREFIX) && namespace_name_is_valid(n))
+			strv_push(&names, n);
+	}
+	strv_sort(names);
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
 /* Is the namespace n the one vpnconf created under this name? Only the
  * marker holding n's cookie proves it: the cookie is never reused. A
  * marker in the form earlier versions wrote (the nsfs dev:inode, which
@@ -350,6 +389,9 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 	if (r < 0)
 		goto fail;
 	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
+	r = observe_host_table(c, name, &o.host_table);
+	if (r < 0)
+		goto fail;
 
 	r = observe_birthplace_objects(c, name, ns, &o);
 	if (r < 0)

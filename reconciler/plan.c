@@ -10,7 +10,8 @@
  *   PLACEHOLDER_REMOVE namespace
  *   SYSCTL_SET         key, value
  *   NFT_REPLACE        table (site: namespace policy, or birthplace pinning)
- *   NFT_DELETE         table_name; key (its family when not inet)
+ *   NFT_DELETE         table_name; key (its family when not inet); ifname (refused
+ *                      while that link exists: the host end of a host-side table)
  *   CONNTRACK_FLUSH    (none)
  *   HOSTLINK_CREATE    ifname (host end), peer_ifname (namespace end), alias,
  *                      prefix (host address), peer_prefix (namespace address)
@@ -132,6 +133,7 @@ void observed_done(Observed *o)
 	free(o->routes);
 	wg_device_free(o->wg);
 	nft_table_free(o->pin_table);
+	nft_table_free(o->host_table);
 	free(o->stale_pin_birthplace);
 	free(o->pin_netns);
 	for (int f = 0; f < _DNS_FILE_MAX; f++)
@@ -298,6 +300,22 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 	if (have->marker || have->marker_problem) {
 		_cleanup_free_ char *path = netns_marker_path(runtime_dir, name);
 		plan_append(&p, step_file_remove(name, path));
+	}
+
+	/* The host-side table goes last, and only after the host end of the
+	 * host link: the kernel would reap it with the namespace, but only
+	 * later, and it carries frames from inside until then. */
+	if (have->host_table && nft_table_kind(have->host_table) == NFT_TABLE_HOST) {
+		if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
+		    have->netns_state == NETNS_PRESENT)
+			plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
+							 "the host-side table goes after it"));
+		s = step_new(STEP_NFT_DELETE, SITE_HOST, name, "delete", "nft table inet %s",
+			     nft_table_name(have->host_table));
+		s->table_name = xstrdup(nft_table_name(have->host_table));
+		s->ifname = have->host_link ? xstrdup(have->host_link->name) : NULL;
+		s->before = nft_table_summary(have->host_table);
+		plan_append(&p, s);
 	}
 
 	*ret = p;

@@ -15,8 +15,10 @@
  *   3. sysctls, then the policy table, replaced atomically, then the
  *      removal of foreign nftables tables (after the policy: a table that
  *      cannot be deleted must not keep the policy from being repaired);
- *   4. the endpoint-pinning table in the tunnel's birthplace namespace;
- *   5. the host link, then the managed tunnel (created from its birthplace
+ *   4. the endpoint-pinning table in the tunnel's birthplace namespace,
+ *      and the host-side table of the host link in vpnconf's namespace;
+ *   5. the host link (never without its host-side table), then the
+ *      managed tunnel (created from its birthplace
  *      directly inside the namespace, unconfigured and down; then
  *      configured, addressed, up, routed);
  *   6. the resolver files.
@@ -24,7 +26,8 @@
  * still run inside, set down when that cannot be known; when provably
  * nobody is inside, the kernel removes them with the namespace), then
  * pinning, files, and the namespace, whose policy lives as long as
- * anything is inside.
+ * anything is inside; the host-side table goes last, after the host end
+ * of the host link.
  */
 #pragma once
 
@@ -175,6 +178,7 @@ typedef struct Observed {
 	char *pin_netns; /* where pin_table is when that is not the desired birthplace
 			  * (a namespace no longer desired), else NULL */
 	char *stale_pin_birthplace; /* a former socket namespace still holding a pin table */
+	NftTable *host_table; /* inet vpnconf-host-<name> in vpnconf's namespace, NULL when absent */
 	char *files[_DNS_FILE_MAX]; /* NULL when absent or not a regular file */
 	const char *files_problem[_DNS_FILE_MAX]; /* why a file is not read: not a
 						   * regular file (safefile.h) */

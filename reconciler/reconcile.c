@@ -688,7 +688,7 @@ static int reconcile_all(Run *run)
 {
 	const Desired *d = run->desired;
 	const char *only = run->opts->only_namespace;
-	_cleanup_strv_free_ char **owned = NULL;
+	_cleanup_strv_free_ char **owned = NULL, **host_tables = NULL;
 	_cleanup_free_ size_t *order = NULL;
 	int r;
 
@@ -711,10 +711,18 @@ static int reconcile_all(Run *run)
 	if (only && desired_find_namespace(d, only))
 		return 0;
 
-	/* Namespaces vpnconf made that the desired state no longer has. */
+	/* Namespaces vpnconf made that the desired state no longer has, and
+	 * host-side tables left behind by a bring-up that was rolled back. */
 	r = observe_owned_names(d->runtime_dir, &owned);
 	if (r < 0)
 		return r;
+	r = observe_host_table_names(&run->oc, &host_tables);
+	if (r < 0)
+		return r;
+	STRV_FOREACH(name, host_tables)
+	if (!strv_contains(owned, *name))
+		strv_push(&owned, *name);
+	strv_sort(owned);
 	STRV_FOREACH(name, owned)
 	{
 		if (desired_find_namespace(d, *name) || !selected(run, *name))

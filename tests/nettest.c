@@ -17,11 +17,21 @@
  *   nettest send-udp ADDR PORT
  *       send one datagram and exit 0 when the kernel accepted it, 1 when
  *       sendto() failed (an nftables drop in output reports EPERM).
+ *   nettest raw-udp ADDR PORT --dev IF --dst-mac MAC --src SRC [--count N]
+ *       write N (default 3) whole Ethernet frames carrying an IPv4 UDP
+ *       datagram from SRC to ADDR:PORT onto IF with an AF_PACKET socket,
+ *       addressed to MAC: what a process with CAP_NET_RAW can send past
+ *       every nftables hook of its namespace. Exit 0 when all were sent.
  *
  * Exit status 2 for usage or setup errors (bind failures and the like).
  */
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -215,10 +225,82 @@ static int send_udp(const Addr *a, socklen_t len)
 	return sendto(fd, "x", 1, 0, &a->sa, len) < 0 ? 1 : 0;
 }
 
+static int usage(void);
+
+static uint16_t ip_checksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+typedef struct RawOptions {
+	const char *dev, *dst_mac, *src;
+	int count;
+} RawOptions;
+
+static int raw_udp(const Addr *a, const RawOptions *o)
+{
+	struct {
+		struct ether_header eth;
+		struct iphdr ip;
+		struct udphdr udp;
+		char payload[8];
+	} __attribute__((packed)) f = {};
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_halen = ETH_ALEN};
+	struct ifreq ifr = {};
+	unsigned m[ETH_ALEN];
+	struct in_addr src;
+	int fd;
+
+	if (a->sa.sa_family != AF_INET || !o->dev || !o->dst_mac || !o->src ||
+	    inet_pton(AF_INET, o->src, &src) != 1 ||
+	    sscanf(o->dst_mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		return usage();
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (fd < 0) {
+		fprintf(stderr, "nettest: AF_PACKET socket: %s\n", strerror(errno));
+		return 2;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		fprintf(stderr, "nettest: %s: %s\n", o->dev, strerror(errno));
+		return 2;
+	}
+	ll.sll_ifindex = (int)if_nametoindex(o->dev);
+	for (int i = 0; i < ETH_ALEN; i++)
+		f.eth.ether_dhost[i] = ll.sll_addr[i] = (uint8_t)m[i];
+	memcpy(f.eth.ether_shost, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	f.eth.ether_type = htons(ETHERTYPE_IP);
+	f.ip = (struct iphdr){.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
+			      .tot_len = htons(sizeof(f) - sizeof(f.eth)),
+			      .saddr = src.s_addr, .daddr = a->in.sin_addr.s_addr};
+	f.ip.check = ip_checksum(&f.ip, sizeof(f.ip));
+	f.udp = (struct udphdr){.source = htons(40000), .dest = a->in.sin_port,
+				.len = htons(sizeof(f.udp) + sizeof(f.payload))}; /* no checksum */
+	memcpy(f.payload, "rawframe", sizeof(f.payload));
+	for (int i = 0; i < o->count; i++) {
+		f.ip.id = htons((uint16_t)(i + 1));
+		f.ip.check = 0;
+		f.ip.check = ip_checksum(&f.ip, sizeof(f.ip));
+		if (sendto(fd, &f, sizeof(f), 0, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+			fprintf(stderr, "nettest: send: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: nettest udp-server|tcp-server|udp|tcp|udp-flood|send-udp ADDR PORT "
-			"[--reply] [--count-file F] [--timeout MS] [--duration MS]\n");
+	fprintf(stderr, "usage: nettest udp-server|tcp-server|udp|tcp|udp-flood|send-udp|raw-udp "
+			"ADDR PORT [--reply] [--count-file F] [--timeout MS] [--duration MS] "
+			"[--dev IF --dst-mac MAC --src SRC --count N]\n");
 	return 2;
 }
 
@@ -226,6 +308,7 @@ int main(int argc, char **argv)
 {
 	const char *count_file = NULL;
 	int timeout_ms = 1000, duration_ms = 1000;
+	RawOptions raw = {.count = 3};
 	bool reply = false;
 	socklen_t len;
 	Addr a;
@@ -241,6 +324,14 @@ int main(int argc, char **argv)
 			timeout_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
 			duration_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--dev") == 0 && i + 1 < argc)
+			raw.dev = argv[++i];
+		else if (strcmp(argv[i], "--dst-mac") == 0 && i + 1 < argc)
+			raw.dst_mac = argv[++i];
+		else if (strcmp(argv[i], "--src") == 0 && i + 1 < argc)
+			raw.src = argv[++i];
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			raw.count = atoi(argv[++i]);
 		else
 			return usage();
 	}
@@ -260,5 +351,7 @@ int main(int argc, char **argv)
 		return udp_flood(&a, len, duration_ms);
 	if (strcmp(argv[1], "send-udp") == 0)
 		return send_udp(&a, len);
+	if (strcmp(argv[1], "raw-udp") == 0)
+		return raw_udp(&a, &raw);
 	return usage();
 }

@@ -122,7 +122,7 @@ capture 0 vc history
 contains "$OUT" "${txn:0:8}" || fail "history: no ${txn:0:8}"
 json_out 0 "show --json" show --json "$txn"
 [ "$(json 'd["id"]' <"$TEST_TMP/out.json")" = "$txn" ] || fail "show --json: wrong transaction"
-[ "$(json 'len(d["stepList"])' <"$TEST_TMP/out.json")" = 4 ] || fail "show --json: not 4 steps"
+[ "$(json 'len(d["stepList"])' <"$TEST_TMP/out.json")" = 5 ] || fail "show --json: not 5 steps (namespace, host-side table, host link, two files)"
 for prefix in "${txn:0:4}" "${txn:0:8}" "${txn^^}" "$txn"; do
   capture 0 vc show "$prefix"
   contains "$OUT" "transaction $txn" || fail "show $prefix: $OUT"

@@ -2,7 +2,8 @@
 /*
  * nftables module against the running kernel: apply, list with nft(8),
  * observe and diff, drift made with nft(8), failing batches, a 10,000
- * CIDR set, lockdown and pinning tables, table listing and generations.
+ * CIDR set, lockdown, pinning and host-side tables, table listing and
+ * generations.
  *
  * Runs only inside tests/sandbox (VPNCONF_IN_SANDBOX=1); every test case
  * moves the process into a fresh network namespace of its own first. The
@@ -433,6 +434,30 @@ TEST(lockdown_and_pin)
 	ASSERT_EQ(observe_diff(s, t, NULL), 0);
 	ASSERT_OK(nft_table_replace(s, lock));
 	ASSERT_EQ(observe_diff(s, lock, NULL), 0);
+}
+
+/* The host-side table as the kernel holds it and nft(8) lists it, read
+ * back equal (and so not drift) to what was built. */
+TEST(host_side_table)
+{
+	_cleanup_(nft_socket_freep) NftSocket *s = NULL;
+	_cleanup_(nft_table_freep) NftTable *t = NULL, *sealed = NULL, *have = NULL;
+	_cleanup_free_ char *text = NULL;
+	TestNs ns;
+
+	fresh_netns();
+	s = open_socket();
+	test_ns_reference(&ns);
+	ASSERT_OK(nft_host_build(&ns.ns, &t));
+	ASSERT_OK(nft_table_replace(s, t));
+	ASSERT_EQ(observe_diff(s, t, NULL), 0);
+	ASSERT_OK(nft_table_observe(s, "vpnconf-host-ref", &have));
+	ASSERT_EQ(nft_table_kind(have), NFT_TABLE_HOST);
+	text = run("nft list table inet vpnconf-host-ref");
+	check_expected("nft-host.nft", text);
+	ASSERT_OK(nft_host_sealed_build(&ns.ns, &sealed));
+	ASSERT_OK(nft_table_replace(s, sealed));
+	ASSERT_EQ(observe_diff(s, sealed, NULL), 0);
 }
 
 TEST(table_list_and_delete)

@@ -349,6 +349,63 @@ TEST(pin_admits_fallback_endpoints)
 	assert_rules(t, "output", output, ELEMENTSOF(output));
 }
 
+/* Raw frames sent from inside reach the host end of the host link without
+ * passing any hook of the namespace: the host-side table. */
+TEST(host_side_rules)
+{
+	static const char *const prerouting[] = {
+	    "iifname \"vh-abc\" ip daddr 169.254.10.1 tcp sport @published_tcp ct direction "
+	    "reply ct state established accept",
+	    "iifname \"vh-abc\" drop",
+	};
+	static const char *const sealed[] = {"iifname \"vh-abc\" drop"};
+	static const char *const forward[] = {"iifname \"vh-abc\" drop", "oifname \"vh-abc\" drop"};
+	_cleanup_(nft_table_freep) NftTable *t = NULL;
+	_cleanup_free_ char *name = nft_host_table_name("ref");
+	TestNs ns;
+
+	ASSERT_STREQ(name, "vpnconf-host-ref");
+	test_ns_reference(&ns);
+	ASSERT_OK(nft_host_build(&ns.ns, &t));
+	ASSERT_STREQ(nft_table_name(t), "vpnconf-host-ref");
+	ASSERT_EQ(nft_table_kind(t), NFT_TABLE_HOST);
+	ASSERT_EQ(t->n_chains, 2);
+	FOREACH_ARRAY(c, t->chains, t->n_chains)
+		ASSERT_EQ(c->policy, NF_ACCEPT); /* the host's other traffic passes */
+	ASSERT_EQ(t->chains[0].hook, NF_INET_PRE_ROUTING);
+	ASSERT_EQ(t->chains[1].hook, NF_INET_FORWARD);
+	assert_rules(t, "prerouting", prerouting, ELEMENTSOF(prerouting));
+	assert_rules(t, "forward", forward, ELEMENTSOF(forward));
+	ASSERT_EQ(t->n_sets, 1);
+	ASSERT_EQ(t->sets[0].n_elems, 1);
+
+	/* Sealed, or without published ports: nothing in from the link. */
+	nft_table_free(TAKE_PTR(t));
+	ASSERT_OK(nft_host_sealed_build(&ns.ns, &t));
+	assert_rules(t, "prerouting", sealed, 1);
+	assert_rules(t, "forward", forward, ELEMENTSOF(forward));
+	ASSERT_EQ(t->n_sets, 0);
+	nft_table_free(TAKE_PTR(t));
+	ns.ns.ingress_host_tcp.n = 0;
+	ASSERT_OK(nft_host_build(&ns.ns, &t));
+	assert_rules(t, "prerouting", sealed, 1);
+}
+
+TEST(golden_host_side)
+{
+	_cleanup_(nft_table_freep) NftTable *t = NULL;
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	TestNs ns;
+
+	test_ns_reference(&ns);
+	ASSERT_OK(nft_host_build(&ns.ns, &t));
+	ASSERT_OK(nft_batch_build_replace(t, 4000, &b));
+	/* begin, 3 tables, 2 chains, 1 set, 1 element chunk, 4 rules, end */
+	ASSERT_EQ(nft_batch_messages(b), 1 + 3 + 2 + 1 + 1 + 4 + 1);
+	_cleanup_free_ char *text = batch_to_text(b);
+	check_golden("nft-host.hex", text);
+}
+
 TEST(golden_policy)
 {
 	_cleanup_(nft_table_freep) NftTable *t = NULL;

@@ -112,6 +112,8 @@ static void observe_converged(const Desired *d, const Namespace *ns, LinkSnapsho
 	}
 	sort_snapshot(&o->links);
 	ASSERT_OK(nft_policy_build(ns, &o->table));
+	if (ns->host_link)
+		ASSERT_OK(nft_host_build(ns, &o->host_table));
 
 	l = add_link(host, ns->host_if, "veth", alias_h, LINK_GROUP_VPNCONF);
 	snprintf(buf, sizeof(buf), "%s/30", inet_ntoa(ns->host_link_host_addr));
@@ -128,6 +130,14 @@ static int index_of(const Plan *p, StepKind kind)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (p->steps[i]->kind == kind)
+			return (int)i;
+	return -1;
+}
+
+static int index_at(const Plan *p, StepKind kind, StepSite site)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->steps[i]->kind == kind && p->steps[i]->site == site)
 			return (int)i;
 	return -1;
 }
@@ -150,7 +160,7 @@ TEST(fresh_external_namespace_policy_comes_first)
 	_cleanup_(plan_done) Plan p = {};
 
 	ASSERT_OK(plan_for(d, &o, &p));
-	ASSERT_EQ(p.n, 4);
+	ASSERT_EQ(p.n, 5);
 	ASSERT_EQ(p.steps[0]->kind, STEP_NETNS_CREATE);
 	/* The namespace is born with its policy and sysctls inside. */
 	ASSERT_TRUE(p.steps[0]->table);
@@ -158,11 +168,13 @@ TEST(fresh_external_namespace_policy_comes_first)
 	ASSERT_TRUE(strv_contains(p.steps[0]->sysctls, "net/ipv6/conf/all/disable_ipv6=1"));
 	ASSERT_TRUE(p.steps[0]->inverse);
 	ASSERT_EQ(p.steps[0]->inverse->kind, STEP_NETNS_DELETE);
-	ASSERT_EQ(p.steps[1]->kind, STEP_HOSTLINK_CREATE);
-	ASSERT_EQ(p.steps[1]->inverse->kind, STEP_LINK_DELETE);
-	ASSERT_EQ(p.steps[2]->kind, STEP_FILE_WRITE);
+	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[1]->site, SITE_HOST);
+	ASSERT_EQ(p.steps[2]->kind, STEP_HOSTLINK_CREATE);
+	ASSERT_EQ(p.steps[2]->inverse->kind, STEP_LINK_DELETE);
 	ASSERT_EQ(p.steps[3]->kind, STEP_FILE_WRITE);
-	ASSERT_EQ(p.steps[3]->inverse->kind, STEP_FILE_REMOVE);
+	ASSERT_EQ(p.steps[4]->kind, STEP_FILE_WRITE);
+	ASSERT_EQ(p.steps[4]->inverse->kind, STEP_FILE_REMOVE);
 }
 
 TEST(fresh_managed_namespace_tunnel_after_policy_and_pinning)
@@ -240,8 +252,9 @@ TEST(foreign_host_interface_is_a_conflict_after_namespace_creation)
 	o.host_link = &host.links[0];
 	ASSERT_OK(plan_for(d, &o, &p));
 	ASSERT_EQ(p.steps[0]->kind, STEP_NETNS_CREATE);
-	ASSERT_EQ(p.steps[1]->kind, STEP_HOSTLINK_CREATE);
-	ASSERT_CONTAINS(p.steps[1]->conflict, "exists in the host namespace");
+	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[2]->kind, STEP_HOSTLINK_CREATE);
+	ASSERT_CONTAINS(p.steps[2]->conflict, "exists in the host namespace");
 }
 
 TEST(policy_drift_is_replaced_with_the_old_table_as_inverse)
@@ -415,9 +428,9 @@ TEST(teardown_in_use_deletes_interfaces_first)
 	o.in_use = NETNS_USE_SOME;
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	for (size_t i = 0; i < p.n; i++)
-		if (p.steps[i]->kind == STEP_LINK_DELETE)
+		if (p.steps[i]->kind == STEP_LINK_DELETE && p.steps[i]->site == SITE_NAMESPACE)
 			last_link = (int)i;
-	pin = index_of(&p, STEP_NFT_DELETE);
+	pin = index_at(&p, STEP_NFT_DELETE, SITE_BIRTHPLACE);
 	netns = index_of(&p, STEP_NETNS_DELETE);
 	/* Lockdown first: loopback only for whatever runs inside, foreign
 	 * tunnels included; then vpnconf's interfaces. */
@@ -440,10 +453,15 @@ TEST(teardown_unused_leaves_interfaces_to_the_kernel)
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
-	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
+	ASSERT_EQ(index_at(&p, STEP_LINK_DELETE, SITE_NAMESPACE), -1);
 	ASSERT_EQ(index_of(&p, STEP_NFT_REPLACE), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) >= 0);
-	ASSERT_EQ(p.steps[p.n - 1]->kind, STEP_FILE_REMOVE); /* the ownership marker, last */
+	/* The ownership marker, then the host end and its host-side table. */
+	ASSERT_EQ(p.steps[p.n - 3]->kind, STEP_FILE_REMOVE);
+	ASSERT_EQ(p.steps[p.n - 2]->kind, STEP_LINK_DELETE);
+	ASSERT_EQ(p.steps[p.n - 2]->site, SITE_HOST);
+	ASSERT_EQ(p.steps[p.n - 1]->kind, STEP_NFT_DELETE);
+	ASSERT_EQ(p.steps[p.n - 1]->site, SITE_HOST);
 }
 
 TEST(teardown_of_a_foreign_namespace_does_nothing)
@@ -618,7 +636,7 @@ TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DOWN);
 	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DOWN);
-	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), -1);
+	ASSERT_EQ(index_at(&p, STEP_LINK_DELETE, SITE_NAMESPACE), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 2);
 }
 
@@ -851,4 +869,97 @@ TEST(inverse_rule_tampered_pinning_table_is_never_restored)
 	ASSERT_OK(plan_namespace(&in, &o, &p));
 	pin = index_of(&p, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[pin]->inverse->kind, STEP_NFT_DELETE);
+}
+
+/* Raw frames from inside pass no hook of the namespace: the host-side
+ * table must filter the host end before it exists, and a rollback must
+ * never leave the host end without it. */
+TEST(host_side_table_exists_before_the_host_link)
+{
+	_cleanup_(desired_freep) Desired *d = managed_desired();
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"), .netns_state = NETNS_ABSENT,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+	int table, link;
+
+	ASSERT_OK(plan_for(d, &o, &p));
+	table = index_at(&p, STEP_NFT_REPLACE, SITE_HOST);
+	link = index_of(&p, STEP_HOSTLINK_CREATE);
+	ASSERT_TRUE(table > 0 && link > table);
+	ASSERT_EQ(nft_table_kind(p.steps[table]->table), NFT_TABLE_HOST);
+	ASSERT_STREQ(nft_table_name(p.steps[table]->table), "vpnconf-host-vpnapps");
+	/* Undone by a deletion refused while the host end exists. */
+	ASSERT_EQ(p.steps[table]->inverse->kind, STEP_NFT_DELETE);
+	ASSERT_EQ(p.steps[table]->inverse->site, SITE_HOST);
+	ASSERT_STREQ(p.steps[table]->inverse->ifname, d->namespaces[0].host_if);
+}
+
+TEST(host_side_table_drift_is_repaired)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+
+	observe_converged(d, ns, &host, &o);
+	o.host_table = nft_table_free(o.host_table);
+	ASSERT_OK(nft_host_sealed_build(ns, &o.host_table));
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
+	ASSERT_EQ(p.steps[0]->site, SITE_HOST);
+	ASSERT_TRUE(p.steps[0]->reasons && p.steps[0]->reasons[0]);
+	ASSERT_TRUE(p.steps[0]->inverse->table == o.host_table);
+}
+
+TEST(host_side_table_missing_is_recreated)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.host_table = nft_table_free(o.host_table);
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.n, 1);
+	ASSERT_EQ(p.steps[0]->site, SITE_HOST);
+	ASSERT_CONTAINS(p.steps[0]->reasons[0], "host-side table absent");
+	ASSERT_EQ(p.steps[0]->inverse->kind, STEP_NFT_DELETE);
+	ASSERT_TRUE(p.steps[0]->inverse->ifname);
+}
+
+TEST(foreign_host_side_table_blocks_the_host_link)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(observed_done) Observed o = {.name = xstrdup("vpnapps"), .netns_state = NETNS_ABSENT,
+					      .birthplace_present = true, .disable_ipv6_all = -1,
+					      .disable_ipv6_default = -1};
+	_cleanup_(plan_done) Plan p = {};
+
+	o.host_table = nft_table_new("vpnconf-host-vpnapps", NFT_TABLE_FOREIGN);
+	ASSERT_OK(plan_for(d, &o, &p));
+	ASSERT_EQ(p.steps[1]->kind, STEP_NFT_REPLACE);
+	ASSERT_CONTAINS(p.steps[1]->conflict, "was not created by vpnconf");
+	ASSERT_EQ(index_of(&p, STEP_HOSTLINK_CREATE), -1);
+}
+
+TEST(host_link_turned_off_removes_the_host_side_table_after_the_link)
+{
+	_cleanup_(desired_freep) Desired *on = external_desired();
+	_cleanup_(desired_freep) Desired *off = accept_doc(DOC(.external = true));
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	int ns_end, host_end, table;
+
+	observe_converged(on, &on->namespaces[0], &host, &o);
+	ASSERT_OK(plan_for(off, &o, &p));
+	ns_end = index_at(&p, STEP_LINK_DELETE, SITE_NAMESPACE);
+	host_end = index_at(&p, STEP_LINK_DELETE, SITE_HOST);
+	table = index_at(&p, STEP_NFT_DELETE, SITE_HOST);
+	ASSERT_TRUE(ns_end >= 0 && host_end > ns_end && table > host_end);
+	ASSERT_EQ(p.steps[table]->inverse->kind, STEP_NFT_REPLACE);
 }

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Raw frames over the host link. A process with CAP_NET_RAW inside the
+# namespace writes whole Ethernet frames onto the namespace end of the
+# veth (AF_PACKET): they pass no nftables hook of the namespace and arrive
+# at the host end. The host-side table (inet vpnconf-host-$NS) must drop
+# them there: a listener on the host receives nothing, and with forwarding
+# on, nothing reaches a "LAN" namespace behind the host. The published
+# port still works, and the table is observed, repaired, ordered before
+# the link at bring-up and removed after it at teardown.
+. "$(dirname "$0")/lib.sh"
+
+TABLE="vpnconf-host-$NS"
+LAN_HOST=10.77.0.1
+LAN_PEER=10.77.0.2
+
+write_config <<END
+      "wireguard": { "interface": "wg0", "managed": false },
+      "dns": { "servers": ["10.64.0.1"] },
+      "egress": { "mode": "allowAllTunnel" },
+      "publishToHost": { "tcp": [8080] }
+END
+
+note "a table of that name that is not vpnconf's: no host link is made"
+nft add table inet "$TABLE"
+expect_rc 1 vc reconcile
+[ -z "$(ip -o link show type veth)" ] || fail "a host link without its table: $(ip -o link show type veth)"
+nft delete table inet "$TABLE"
+
+up
+contains "$(nft list table inet "$TABLE")" 'comment "vpnconf:host"' ||
+  fail "host-side table without its marker: $(nft list table inet "$TABLE")"
+
+# The host routes, and has a LAN behind it.
+sysctl -qw net.ipv4.ip_forward=1
+ip netns add lan
+ip -n lan link set lo up
+ip link add lanh type veth peer name lanp
+ip link set lanp netns lan
+ip addr add "$LAN_HOST/24" dev lanh
+ip link set lanh up
+ip -n lan addr add "$LAN_PEER/24" dev lanp
+ip -n lan link set lanp up
+ip -n lan route add default via "$LAN_HOST"
+
+serve_all host "udp $HOST_ADDR 4000" "udp $LAN_HOST 4001"
+serve_all lan "udp $LAN_PEER 5000"
+serve_all "$NS" "tcp $NS_ADDR 8080"
+HOST_MAC=$(ip -o link show dev "$HOST_IF" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+[ -n "$HOST_MAC" ] || fail "no MAC address on $HOST_IF"
+
+# raw_frames: from inside, raw frames to the host end's MAC, from the
+# namespace's own address, towards the host address, another address of
+# the host, and the LAN.
+raw_frames() {
+  local spec
+  for spec in "$HOST_ADDR 4000" "$LAN_HOST 4001" "$LAN_PEER 5000"; do
+    # shellcheck disable=SC2086
+    in_ns "$NS" "$NETTEST" raw-udp $spec --dev "$NS_IF" --dst-mac "$HOST_MAC" --src "$NS_ADDR" \
+      --count 5 || fail "raw-udp $spec: the frame could not be sent"
+  done
+  sleep 0.2
+}
+
+# received: datagrams the three listeners counted, "HOST OTHER LAN".
+received() {
+  echo "$(served host "udp $HOST_ADDR 4000") $(served host "udp $LAN_HOST 4001")" \
+    "$(served lan "udp $LAN_PEER 5000")"
+}
+
+note "raw frames from inside reach nothing: not the host, not the LAN"
+raw_frames
+[ "$(received)" = "0 0 0" ] || fail "raw frames got through (host, other host address, LAN): $(received)"
+
+note "the host still reaches the published port"
+reach host yes "tcp $NS_ADDR 8080"
+
+note "without the host-side table the same frames get through (the attack)"
+nft delete table inet "$TABLE"
+raw_frames
+read -r h o l <<<"$(received)"
+[ "$h" -gt 0 ] && [ "$o" -gt 0 ] && [ "$l" -gt 0 ] ||
+  fail "the frames did not get through without the table; the test proves nothing: $h $o $l"
+before=$(received)
+
+note "drift: the missing table is reported and put back"
+capture 2 vc plan
+contains "$OUT" "nft table inet $TABLE" || fail "plan does not name the host-side table"
+expect_rc 0 vc reconcile
+expect_rc 0 vc plan >/dev/null
+raw_frames
+[ "$(received)" = "$before" ] || fail "raw frames got through after the repair: $before -> $(received)"
+
+note "a rule added to the table is drift too"
+nft insert rule inet "$TABLE" prerouting iifname "$HOST_IF" accept
+expect_rc 2 vc plan >/dev/null
+expect_rc 0 vc reconcile
+before=$(received)
+raw_frames
+[ "$(received)" = "$before" ] || fail "raw frames got through after the repair: $before -> $(received)"
+reach host yes "tcp $NS_ADDR 8080"
+
+note "down: the host end goes before its table, and nothing is left"
+expect_rc 0 vc down "$NS"
+if ip link show dev "$HOST_IF" >/dev/null 2>&1; then fail "host end left after down"; fi
+if nft list table inet "$TABLE" >/dev/null 2>&1; then fail "host-side table left after down"; fi
+finish

@@ -517,7 +517,8 @@ TEST(unmarked_pinning_table_is_never_deleted_or_replaced)
 	o.pin_table = (nft_table_free(o.pin_table), nft_table_new(name, NFT_TABLE_FOREIGN));
 	o.in_use = NETNS_USE_NONE;
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p1));
-	ASSERT_EQ(index_of(&p1, STEP_NFT_DELETE), -1);
+	ASSERT_EQ(index_at(&p1, STEP_NFT_DELETE, SITE_BIRTHPLACE), -1);
+	ASSERT_EQ(index_at(&p1, STEP_NFT_DELETE, SITE_OTHER), -1);
 	ASSERT_TRUE(strv_length(p1.notes) == 1);
 	ASSERT_CONTAINS(p1.notes[0], "pinning marker");
 

@@ -186,7 +186,8 @@ let
     in
     {
       bindsTo = deps;
-      after = deps ++ tunnelReadyUnits nsName;
+      # And after the agent's first reconcile (its READY=1), when it runs.
+      after = deps ++ [ "vpnconf-watch.service" ] ++ tunnelReadyUnits nsName;
       # A restart of vpnconf.service re-creates the namespaces: the units
       # must restart to join the new ones.
       partOf = deps;

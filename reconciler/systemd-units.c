@@ -107,6 +107,8 @@ char *systemd_units_render_confined(const Desired *d, const Unit *u)
 	write_header(f, what);
 	fputs("[Unit]\n", f);
 	write_binding(f);
+	/* With the agent enabled, after its first reconcile (READY=1). */
+	fputs("After=" SYSTEMD_UNITS_AGENT "\n", f);
 	if (unit_is_socket(u)) {
 		write_socket_dependencies(f);
 		fprintf(f, "\n[Socket]\nNetworkNamespacePath=%s/%s\n", d->netns_dir, ns->name);

@@ -14,6 +14,7 @@
 #include "desired.h"
 
 #define SYSTEMD_UNITS_LIFECYCLE "vpnconf.service"
+#define SYSTEMD_UNITS_AGENT "vpnconf-watch.service"
 /* Drop-ins sort by file name across all directories and later ones win:
  * "zz-" comes after "override.conf", so an administrator's own drop-in
  * cannot widen what this one restricts by coming later. */

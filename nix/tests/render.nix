@@ -228,7 +228,10 @@ lib.runTests {
     };
     expected = {
       bindsTo = [ "vpnconf.service" ];
-      after = [ "vpnconf.service" ];
+      after = [
+        "vpnconf.service"
+        "vpnconf-watch.service"
+      ];
       partOf = [ "vpnconf.service" ];
       NetworkNamespacePath = "/run/netns/vpnapps";
       BindReadOnlyPaths = [

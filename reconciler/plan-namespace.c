@@ -463,14 +463,15 @@ static Step *host_table_step(const Namespace *ns, StepKind kind, const char *act
 	return s;
 }
 
-/* What a rollback leaves in place of a host-side table: the table as
- * vpnconf found it when it was vpnconf's (only root of the host can write
- * it); no table when there was none, by a deletion that is refused while
- * the host end exists (a rollback undoes the host link first; if that
- * failed, the table stays and the rollback ends in lockdown); else the
- * sealed table, which lets nothing in from the host link. */
-static int host_table_inverse(const Namespace *ns, const NftTable *have, Step **ret)
+/* What a rollback leaves in place of a host-side table: no table when
+ * there was none, by a deletion that is refused while the host end exists
+ * (a rollback undoes the host link first; if that failed, the table stays
+ * and the rollback ends in lockdown); vpnconf's verified copy when the
+ * kernel held exactly that; else the sealed table, which lets nothing in
+ * from the host link. Never the observed table itself. */
+static int host_table_inverse(const Planner *p, const NftTable *have, Step **ret)
 {
+	const Namespace *ns = p->ns;
 	NftTable *t = NULL;
 	int r;
 
@@ -478,9 +479,10 @@ static int host_table_inverse(const Namespace *ns, const NftTable *have, Step **
 		*ret = host_table_step(ns, STEP_NFT_DELETE, "delete", NULL);
 		return 0;
 	}
-	if (nft_table_kind(have) == NFT_TABLE_HOST)
-		t = nft_table_ref((NftTable *)have);
-	else {
+	r = verified_copy(have, p->in->verified_host, &t);
+	if (r < 0)
+		return r;
+	if (!t) {
 		r = nft_host_sealed_build(ns, &t);
 		if (r < 0)
 			return r;
@@ -518,7 +520,7 @@ static int plan_host_table(Planner *p)
 		s = host_table_step(ns, STEP_NFT_DELETE, "delete", NULL);
 		s->before = nft_table_summary(have);
 		strv_push(&s->reasons, "host link no longer wanted");
-		r = host_table_inverse(ns, have, &s->inverse);
+		r = host_table_inverse(p, have, &s->inverse);
 		if (r < 0) {
 			step_free(s);
 			return r;
@@ -542,7 +544,7 @@ static int plan_host_table(Planner *p)
 	s = host_table_step(ns, STEP_NFT_REPLACE, "replace", want);
 	s->reasons = TAKE_PTR(diffs);
 	s->before = have ? nft_table_summary(have) : NULL;
-	r = host_table_inverse(ns, have, &s->inverse);
+	r = host_table_inverse(p, have, &s->inverse);
 	if (r < 0) {
 		step_free(s);
 		return r;

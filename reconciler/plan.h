@@ -206,6 +206,8 @@ typedef struct PlanInput {
 	/* Likewise the endpoint-pinning table of this namespace's tunnel:
 	 * the only table a rollback may put back in the socket namespace. */
 	NftTable *verified_pin;
+	/* Likewise the host-side table of this namespace's host link. */
+	NftTable *verified_host;
 	/* Health of ns's peers in desired order (health.h), whose refresh
 	 * and switch actions become steps; NULL: judged from want_wg alone
 	 * (each peer's one wanted endpoint, no journal times). */

@@ -14,6 +14,7 @@ void verified_tables_done(VerifiedTables *v)
 {
 	nft_table_free(v->policy);
 	nft_table_free(v->pin);
+	nft_table_free(v->host);
 	*v = (VerifiedTables){};
 }
 
@@ -47,6 +48,11 @@ static int tables_of(Journal *j, const char *sha256, const char *ns_name, Verifi
 		return r;
 	if (ns->wg.managed && ns->wg.pinning_enable) {
 		r = nft_pin_build(ns, &t.pin);
+		if (r < 0)
+			return r;
+	}
+	if (ns->host_link) {
+		r = nft_host_build(ns, &t.host);
 		if (r < 0)
 			return r;
 	}

@@ -330,6 +330,7 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 			.now_usec = now_usec,
 			.verified_policy = verified ? verified->policy : NULL,
 			.verified_pin = verified ? verified->pin : NULL,
+			.verified_host = verified ? verified->host : NULL,
 			.health = have->health};
 	r = plan_namespace(&in, have, ret_plan);
 	if (r < 0)

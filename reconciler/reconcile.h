@@ -116,6 +116,7 @@ int reconcile_run(const Desired *d, Journal *journal, const ReconcileOptions *o,
 typedef struct VerifiedTables {
 	NftTable *policy;
 	NftTable *pin;
+	NftTable *host;
 } VerifiedTables;
 
 /* Observes namespace name and plans its convergence (or, with teardown,
@@ -128,11 +129,11 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
 			   const VerifiedTables *verified, char ***resolved_log, Observed *have,
 			   Netns **ret_netns, Birthplace **ret_bp, Plan *ret_plan, char **ret_error);
 
-/* The policy and pinning tables vpnconf built for the desired state
+/* The policy, pinning and host-side tables vpnconf built for the desired state
  * namespace ns_name was last verified against (its last applied
  * reconcile, or the run-wide in-sync mark when newer), rebuilt from the
  * document the journal recorded: what a rollback may put back
- * (PlanInput.verified_policy, .verified_pin). Members are NULL when none
+ * (PlanInput.verified_policy, .verified_pin, .verified_host). Members are NULL when none
  * is known; < 0 only for journal errors. */
 int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
 			      const char *ns_name, VerifiedTables *ret);

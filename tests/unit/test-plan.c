@@ -912,7 +912,45 @@ TEST(host_side_table_drift_is_repaired)
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(p.steps[0]->site, SITE_HOST);
 	ASSERT_TRUE(p.steps[0]->reasons && p.steps[0]->reasons[0]);
-	ASSERT_TRUE(p.steps[0]->inverse->table == o.host_table);
+	/* Nobody vouches for what the kernel holds: the sealed table. */
+	ASSERT_TRUE(p.steps[0]->inverse->table != o.host_table);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->inverse->table), NFT_TABLE_HOST);
+}
+
+/* The inverse rule for the host-side table: vpnconf's verified copy when
+ * the kernel holds exactly that, else the sealed table; never the table
+ * read from the kernel (a rule accepting everything from the link, say). */
+TEST(inverse_rule_host_side_table)
+{
+	_cleanup_(desired_freep) Desired *old = accept_doc(DOC(.external = true, .ns = "'hostLink': {'enable': true}"));
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(nft_table_freep) NftTable *verified = NULL;
+	_cleanup_(plan_done) Plan p = {};
+	PlanInput in = {.desired = d, .ns = &d->namespaces[0]};
+	NftChain *c;
+	int i;
+
+	observe_converged(d, &d->namespaces[0], &host, &o);
+	o.host_table = nft_table_free(o.host_table);
+	ASSERT_OK(nft_host_build(&old->namespaces[0], &o.host_table));
+	ASSERT_OK(nft_host_build(&old->namespaces[0], &verified));
+	in.verified_host = verified;
+	ASSERT_OK(plan_namespace(&in, &o, &p));
+	i = index_at(&p, STEP_NFT_REPLACE, SITE_HOST);
+	ASSERT_TRUE(i >= 0);
+	ASSERT_TRUE(p.steps[i]->inverse->table == verified);
+	plan_done(&p);
+
+	/* Tampered: an accept rule at the top of prerouting. */
+	c = nft_table_find_chain(o.host_table, "prerouting");
+	nft_rule_verdict(nft_chain_add_rule(c), NF_ACCEPT);
+	ASSERT_OK(plan_namespace(&in, &o, &p));
+	i = index_at(&p, STEP_NFT_REPLACE, SITE_HOST);
+	ASSERT_TRUE(p.steps[i]->inverse->table != o.host_table);
+	ASSERT_TRUE(p.steps[i]->inverse->table != verified);
+	ASSERT_EQ(nft_table_kind(p.steps[i]->inverse->table), NFT_TABLE_HOST);
 }
 
 TEST(host_side_table_missing_is_recreated)

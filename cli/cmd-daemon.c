@@ -154,15 +154,18 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 		    unsigned lock_timeout_ms)
 {
 	_cleanup_(reconcile_report_done) ReconcileReport report = {};
-	_cleanup_(journal_closep) Journal *j = NULL;
-	_cleanup_free_ char *digest = hexmem(d->desired->digest, sizeof(d->desired->digest));
-	JournalState js;
+	JournalState js = JOURNAL_USABLE;
 	uint64_t now;
 	int r;
 
-	/* Opened per pass, as the command line does: a journal that failed
-	 * (full disk, damage) is tried afresh, and never stops a repair. */
-	js = open_journal_for_writing(d->desired->state_dir, digest, &j);
+	/* Opened as the command line opens it, and kept while it works; one
+	 * that failed (full disk, damage) is dropped after the pass and tried
+	 * afresh by the next: the journal never stops a repair. */
+	if (!d->journal) {
+		_cleanup_free_ char *digest = hexmem(d->desired->digest, sizeof(d->desired->digest));
+
+		js = open_journal_for_writing(d->desired->state_dir, digest, &d->journal);
+	}
 	ReconcileOptions o = {
 		.mode = RECONCILE_APPLY,
 		.only_namespaces = full ? NULL : names,
@@ -171,7 +174,10 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 		.history_lost = js != JOURNAL_USABLE,
 	};
 	d->passes++;
-	r = reconcile_run(d->desired, j, &o, &reconcile_log_hooks, d->desired->state_dir, &report);
+	r = reconcile_run(d->desired, d->journal, &o, &reconcile_log_hooks, d->desired->state_dir,
+			  &report);
+	if (report.journal_error)
+		d->journal = journal_close(d->journal);
 	now = now_mono();
 	if (r < 0) {
 		AgentPassResult res = r == -EBUSY ? AGENT_PASS_BUSY : AGENT_PASS_FAILED;
@@ -262,6 +268,7 @@ static void set_desired(Daemon *d, Desired *desired)
 	daemon_health_free(d);
 	desired_free(d->desired);
 	d->desired = desired;
+	d->journal = journal_close(d->journal); /* the state directory may have changed */
 	agent_sched_done(&d->sched);
 	agent_sched_init(&d->sched, names, periodic_usec_of(desired), now_mono());
 	free(d->outcomes);
@@ -336,6 +343,7 @@ static void daemon_done(Daemon *d)
 	daemon_files_free(d);
 	sd_event_source_disable_unref(d->pass_timer);
 	sd_event_source_disable_unref(d->metrics_timer);
+	journal_close(d->journal);
 	daemon_health_free(d);
 	agent_sched_done(&d->sched);
 	desired_free(d->desired);

@@ -41,6 +41,7 @@ typedef struct DaemonHealth {
 struct Daemon {
 	sd_event *event;
 	Desired *desired; /* the last good desired state */
+	Journal *journal; /* NULL: opened by the next pass */
 	AgentSched sched;
 	sd_event_source *pass_timer;
 

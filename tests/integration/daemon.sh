@@ -35,7 +35,7 @@ start_daemon() {
   "$VPNCONF" --config "$CONFIG" --state-dir "$STATE" daemon "$@" >>"$DAEMON_LOG" 2>&1 &
   DAEMON_PID=$!
   BG_PIDS+=($DAEMON_PID)
-  wait_until 10 "READY=1 from the daemon" notified_more READY=1 "$ready_before"
+  wait_until 30 "READY=1 from the daemon" notified_more READY=1 "$ready_before"
 }
 
 # notified LINE: how many notifications carried LINE.
@@ -74,7 +74,7 @@ wait_until() {
 in_sync() { vc plan >/dev/null 2>&1; }
 
 # repaired WHAT: waits until the daemon has repaired (plan in sync).
-repaired() { wait_until 5 "$1 repaired" in_sync; }
+repaired() { wait_until 20 "$1 repaired" in_sync; }
 
 # daemon_alive: the daemon still runs.
 daemon_alive() { kill -0 "$DAEMON_PID" 2>/dev/null; }

@@ -17,7 +17,7 @@ vpn_server "$NS" wg0
 good=("tcp 192.0.2.10 80")
 bad=("tcp 198.51.100.20 80")
 serve_all vpnsrv "${good[@]}" "${bad[@]}"
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 
 closed() {
   local t
@@ -45,7 +45,7 @@ for round in $(seq 1 20); do
   closed
   before=$(sqlite3 "$STATE/journal.db" "SELECT count(*) FROM txn WHERE outcome = 'interrupted'")
   start_daemon --periodic-interval 0
-  wait_until 5 "round $round: converged after the restart" in_sync
+  wait_until 20 "round $round: converged after the restart" in_sync
   after=$(sqlite3 "$STATE/journal.db" "SELECT count(*) FROM txn WHERE outcome = 'interrupted'")
   interrupted=$((interrupted + after - before))
   # No transaction is left running.

@@ -28,7 +28,7 @@ config repair
 start_daemon --periodic-interval 0
 vpn_server "$NS" wg0
 serve_all vpnsrv "${good[@]}" "${bad[@]}"
-wait_until 5 "in sync after the tunnel stand-in" in_sync
+wait_until 20 "in sync after the tunnel stand-in" in_sync
 [ "$(notified "STATUS=1 namespace in sync")" -ge 1 ] || fail "no STATUS= line: $(cat "$NOTIFY_LOG")"
 
 # tamper NAME CMD...: CMD changes the kernel by hand; the daemon repairs it
@@ -40,7 +40,7 @@ tamper() {
   rows=$(drift_rows repair)
   "$@"
   repaired "$name"
-  wait_until 5 "$name: drift journaled" drift_more repair "$rows"
+  wait_until 20 "$name: drift journaled" drift_more repair "$rows"
   [ "$(last_trigger)" = watch ] || fail "$name: repaired by trigger $(last_trigger), not watch"
   [ "$(txn_last outcome)" = applied ] || fail "$name: repair is $(txn_last outcome)"
 }
@@ -62,18 +62,18 @@ old_ns_gone() { ! ip -n vpnsrv link show "srv-${NS:0:10}" >/dev/null 2>&1; }
 
 note "namespace unmounted behind vpnconf's back"
 umount "/run/netns/$NS"
-wait_until 5 "namespace re-created" mountpoint -q "/run/netns/$NS"
-wait_until 5 "the old namespace destroyed" old_ns_gone
+wait_until 20 "namespace re-created" mountpoint -q "/run/netns/$NS"
+wait_until 20 "the old namespace destroyed" old_ns_gone
 vpn_server "$NS" wg0
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 note "namespace deleted (ip netns delete)"
 # (ip may fail to unlink: the daemon can see the unmount and repair
 # before ip gets to it.)
 ip netns delete "$NS" 2>/dev/null || true
-wait_until 5 "namespace re-created" mountpoint -q "/run/netns/$NS"
-wait_until 5 "the old namespace destroyed" old_ns_gone
+wait_until 20 "namespace re-created" mountpoint -q "/run/netns/$NS"
+wait_until 20 "the old namespace destroyed" old_ns_gone
 vpn_server "$NS" wg0
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 reach "$NS" yes "${good[@]}"
 reach "$NS" no "${bad[@]}"
 
@@ -83,8 +83,8 @@ host_tables_are() { [ "$(host_tables)" = "$1" ]; }
 before=$(host_tables)
 nft add table inet hostfw
 nft flush ruleset
-wait_until 5 "vpnconf's host tables restored" host_tables_are "$before"
-wait_until 5 "in sync" in_sync
+wait_until 20 "vpnconf's host tables restored" host_tables_are "$before"
+wait_until 20 "in sync" in_sync
 daemon_alive || fail "the daemon died"
 
 # reload FILE-WRITER...: SIGHUP, then wait for READY=1.
@@ -92,34 +92,34 @@ reload() {
   local ready
   ready=$(notified READY=1)
   kill -HUP "$DAEMON_PID"
-  wait_until 10 "READY=1 after the reload" notified_more READY=1 "$ready"
+  wait_until 30 "READY=1 after the reload" notified_more READY=1 "$ready"
 }
 
 note "drift.action lockdown: locked down at once"
 config lockdown
 reload
 [ "$(notified RELOADING=1)" -ge 1 ] || fail "no RELOADING=1"
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 in_ns "$NS" nft insert rule inet vpnconf output accept
 locked() { in_ns "$NS" nft list table inet vpnconf | grep -qF 'comment "vpnconf:lockdown"'; }
-wait_until 5 "lockdown" locked
-wait_until 5 "lockdown journaled" outcome_is lockdown
+wait_until 20 "lockdown" locked
+wait_until 20 "lockdown journaled" outcome_is lockdown
 [ "$(last_trigger)" = watch ] || fail "lockdown by trigger $(last_trigger)"
 reach "$NS" no "${good[@]}"
 # The daemon keeps it locked down: removing the lockdown table restores it.
 in_ns "$NS" nft delete table inet vpnconf
-wait_until 5 "lockdown table restored" locked
+wait_until 20 "lockdown table restored" locked
 expect_rc 0 vc reconcile --unlock >/dev/null
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 reach "$NS" yes "${good[@]}"
 
 note "drift.action alert: reported, not repaired"
 config alert
 reload
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 rows=$(drift_rows alert)
 in_ns "$NS" nft insert rule inet vpnconf output accept
-wait_until 5 "alert journaled" drift_more alert "$rows"
+wait_until 20 "alert journaled" drift_more alert "$rows"
 [ "$(txn_last outcome)" = drift ] || fail "alert: last transaction is $(txn_last outcome)"
 if in_sync; then fail "alert: the drift was repaired"; fi
 daemon_alive || fail "the daemon died"

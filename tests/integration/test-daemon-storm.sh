@@ -15,7 +15,7 @@ write_config <<EOF
       "publishToHost": { "tcp": [8080] }
 EOF
 start_daemon --periodic-interval 0
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 
 # storm N: N dummy links added and deleted in the host, as fast as ip can.
 storm_batch="$TEST_TMP/storm.batch"
@@ -35,7 +35,7 @@ worst=0
 for round in 1 2 3 4 5; do
   in_ns "$NS" nft delete table inet vpnconf
   t0=$(date +%s%N)
-  wait_until 5 "repair during the storm (round $round)" table_present
+  wait_until 20 "repair during the storm (round $round)" table_present
   ms=$((($(date +%s%N) - t0) / 1000000))
   note "round $round: repaired after ${ms} ms (polled with nft, during the storm)"
   [ "$ms" -gt "$worst" ] && worst=$ms
@@ -46,19 +46,19 @@ wait "$STORM" 2>/dev/null || true
 rss_after=$(rss_kib "$DAEMON_PID")
 note "RSS ${rss_before} KiB before the storm, ${rss_after} KiB after; worst repair ${worst} ms"
 # Generous bounds for a loaded test machine; tests/bench measures.
-[ "$worst" -lt 2000 ] || fail "a repair took ${worst} ms during the storm"
+[ "$worst" -lt 5000 ] || fail "a repair took ${worst} ms during the storm"
 [ "$rss_after" -lt $((rss_before + 1024)) ] || fail "RSS grew from $rss_before to $rss_after KiB"
 # The storm itself caused no transaction: only the five repairs did.
 [ "$(($(txn_count) - passes_before))" -le 10 ] ||
   fail "the storm caused $(($(txn_count) - passes_before)) transactions"
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 
 note "a storm inside the watched namespace: coalesced"
 before=$(txn_count)
 for i in $(seq 1 200); do echo "addr add 127.0.1.$i/32 dev lo"; done >"$TEST_TMP/in.batch"
 for i in $(seq 1 200); do echo "addr del 127.0.1.$i/32 dev lo"; done >>"$TEST_TMP/in.batch"
 in_ns "$NS" ip -batch "$TEST_TMP/in.batch"
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 daemon_alive || fail "the daemon died"
 note "$(($(txn_count) - before)) transaction(s) for 400 address events inside the namespace"
 stop_daemon

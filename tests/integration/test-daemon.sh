@@ -21,16 +21,16 @@ export WATCHDOG_USEC=200000
 start_daemon --periodic-interval 0
 unset WATCHDOG_USEC
 [ "$(txn_last trigger)" = daemon ] || fail "first reconcile has trigger $(txn_last trigger)"
-wait_until 5 "STATUS=" notified_at_least "STATUS=1 namespace in sync" 1
-wait_until 5 "WATCHDOG=1 keep-alives" notified_at_least WATCHDOG=1 2
-wait_until 5 "in sync" in_sync
+wait_until 20 "STATUS=" notified_at_least "STATUS=1 namespace in sync" 1
+wait_until 20 "WATCHDOG=1 keep-alives" notified_at_least WATCHDOG=1 2
+wait_until 20 "in sync" in_sync
 ino=$(stat -L -c %i "/run/netns/$NS")
 
 note "SIGHUP with a valid file: applied at once"
 config 10.64.0.53
 ready=$(notified READY=1)
 kill -HUP "$DAEMON_PID"
-wait_until 10 "READY=1 after the reload" notified_more READY=1 "$ready"
+wait_until 30 "READY=1 after the reload" notified_more READY=1 "$ready"
 grep -qx "nameserver 10.64.0.53" "/run/vpnconf/$NS/resolv.conf" || fail "reload not applied"
 [ "$(txn_last trigger)" = reload ] || fail "reload has trigger $(txn_last trigger)"
 grep -qx RELOADING=1 "$NOTIFY_LOG" || fail "no RELOADING=1"
@@ -40,26 +40,26 @@ good_config=$(cat "$CONFIG")
 echo '{ "version": 1, "namespaces": { "bad name!": {} } }' >"$CONFIG"
 ready=$(notified READY=1)
 kill -HUP "$DAEMON_PID"
-wait_until 10 "READY=1 after the rejected reload" notified_more READY=1 "$ready"
+wait_until 30 "READY=1 after the rejected reload" notified_more READY=1 "$ready"
 daemon_alive || fail "the daemon exited on an invalid file"
 [ "$(txn_last outcome)" = rejected ] || fail "the rejection is not journaled: $(txn_last outcome)"
 grep -q "rejected" "$DAEMON_LOG" || fail "no rejection message"
 # Still enforcing the last good state.
 echo "nameserver 203.0.113.1" >"/run/vpnconf/$NS/resolv.conf"
 printf '%s\n' "$good_config" >"$CONFIG"
-wait_until 5 "drift repaired under the last good state" grep -qx "nameserver 10.64.0.53" \
+wait_until 20 "drift repaired under the last good state" grep -qx "nameserver 10.64.0.53" \
   "/run/vpnconf/$NS/resolv.conf"
 
 note "vpnconf reconcile while the daemon runs"
 for i in 1 2 3; do expect_rc 0 vc reconcile >/dev/null; done
 in_ns "$NS" nft delete table inet vpnconf
 expect_rc 0 vc reconcile --lock-timeout 10000 >/dev/null
-wait_until 5 "in sync" in_sync
+wait_until 20 "in sync" in_sync
 
 note "vpnconf down while the daemon runs: still desired, so it comes back"
 expect_rc 0 vc down "$NS" >/dev/null
-wait_until 5 "namespace re-created by the daemon" mountpoint -q "/run/netns/$NS"
-wait_until 5 "in sync" in_sync
+wait_until 20 "namespace re-created by the daemon" mountpoint -q "/run/netns/$NS"
+wait_until 20 "in sync" in_sync
 [ "$(txn_last command)" = reconcile ] || fail "not re-created by a reconcile: $(txn_last command)"
 ino=$(stat -L -c %i "/run/netns/$NS")
 
@@ -77,10 +77,10 @@ METRICS="$TEST_TMP/textfile/vpnconf.prom"
 mkdir -p "$(dirname "$METRICS")"
 start_daemon --periodic-interval 0 --metrics-file "$METRICS"
 metrics_say() { grep -qxF -- "$1" "$METRICS" 2>/dev/null; }
-wait_until 5 "the metrics file" metrics_say "vpnconf_namespace_in_sync{namespace=\"$NS\"} 1"
+wait_until 20 "the metrics file" metrics_say "vpnconf_namespace_in_sync{namespace=\"$NS\"} 1"
 in_ns "$NS" nft insert rule inet vpnconf output accept
-wait_until 5 "in sync" in_sync
-wait_until 5 "the drift counted in the metrics file" metrics_say \
+wait_until 20 "in sync" in_sync
+wait_until 20 "the drift counted in the metrics file" metrics_say \
   "vpnconf_drift_events_total{namespace=\"$NS\"} $(sqlite3 "$STATE/journal.db" "SELECT count(*) FROM drift")"
 [ -z "$(find "$(dirname "$METRICS")" -name '.*')" ] || fail "a temporary metrics file was left"
 kill -INT "$DAEMON_PID"

@@ -274,11 +274,21 @@ int observe_host_table_names(ObserveContext *c, char ***ret)
 	if (r < 0)
 		return r;
 	/* Table names are kernel data: only a valid namespace name after the
-	 * prefix names a namespace. */
+	 * prefix names a namespace, and only a table with vpnconf's marker is
+	 * vpnconf's. */
 	STRV_FOREACH(t, tables)
 	{
-		const char *n = *t + strlen(NFT_HOST_TABLE_PREFIX);
-		if (startswith(*t, NFT_HOST_TABLE_PREFIX) && namespace_name_is_valid(n))
+		_cleanup_(nft_table_freep) NftTable *table = NULL;
+		const char *n = startswith(*t, NFT_HOST_TABLE_PREFIX);
+
+		if (!n || !namespace_name_is_valid(n))
+			continue;
+		r = nft_table_observe(nft, *t, &table);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		if (nft_table_kind(table) == NFT_TABLE_HOST)
 			strv_push(&names, n);
 	}
 	strv_sort(names);

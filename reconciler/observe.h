@@ -53,7 +53,8 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
  * under runtime_dir, sorted. */
 int observe_owned_names(const char *runtime_dir, char ***ret);
 
-/* Namespace names of the host-side tables (inet vpnconf-host-<name>) in
- * the namespace vpnconf runs in, validated like desired names, sorted:
- * a table outlives its namespace when a bring-up was rolled back. */
+/* Namespace names of the host-side tables (inet vpnconf-host-<name>,
+ * carrying vpnconf's marker) in the namespace vpnconf runs in, validated
+ * like desired names, sorted: a table outlives its namespace when a
+ * rollback could not remove it. */
 int observe_host_table_names(ObserveContext *c, char ***ret);

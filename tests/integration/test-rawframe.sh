@@ -103,4 +103,13 @@ note "down: the host end goes before its table, and nothing is left"
 expect_rc 0 vc down "$NS"
 if ip link show dev "$HOST_IF" >/dev/null 2>&1; then fail "host end left after down"; fi
 if nft list table inet "$TABLE" >/dev/null 2>&1; then fail "host-side table left after down"; fi
+note "a host-side table whose namespace is gone goes; one that is not vpnconf's stays"
+nft add table inet vpnconf-host-ghost '{ comment "vpnconf:host"; }'
+nft add table inet vpnconf-host-other
+capture 0 vc reconcile
+if nft list table inet vpnconf-host-ghost >/dev/null 2>&1; then fail "the orphaned host-side table is still there"; fi
+nft list table inet vpnconf-host-other >/dev/null || fail "a table that is not vpnconf's was deleted"
+if contains "$OUT" other; then fail "a table that is not vpnconf's was treated as vpnconf's: $OUT"; fi
+capture 0 vc reconcile
+if contains "$OUT" other; then fail "a table that is not vpnconf's was treated as vpnconf's: $OUT"; fi
 finish

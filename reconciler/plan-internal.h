@@ -34,3 +34,9 @@ void plan_link_up(Planner *p, StepSite site, const LinkInfo *l);
 void plan_link_alias(Planner *p, StepSite site, const LinkInfo *l, char *alias_owned);
 /* 5b: the managed tunnel, its routes and handshakes (plan-tunnel.c). */
 int plan_tunnel(Planner *p);
+/* A reference to verified when the kernel holds exactly that table, else
+ * NULL (plan-namespace.c). */
+int verified_copy(const NftTable *have, NftTable *verified, NftTable **ret);
+/* 4b: the host-side table of the host link (plan-host.c). 1: a foreign
+ * table holds its name, and no host link may be planned. */
+int plan_host_table(Planner *p);

@@ -48,6 +48,55 @@ void daemon_mark(Daemon *d, const char *name)
 		agent_sched_mark(&d->sched, ns->name);
 }
 
+/* Was the last transaction of namespace name a "vpnconf down"? */
+static bool taken_down(Daemon *d, const char *name)
+{
+	TxnRecord t = {};
+	bool down;
+
+	if (!d->journal || journal_last_txn(d->journal, name, &t) < 0)
+		return false;
+	down = streq_ptr(t.command, "down");
+	txn_record_done(&t);
+	return down;
+}
+
+void daemon_namespace_lost(Daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->desired->n_namespaces; i++)
+		if (streq(d->desired->namespaces[i].name, name) && d->lost[i] == LOST_NO)
+			d->lost[i] = LOST_SUSPECTED;
+}
+
+/* After a pass: alarm a namespace removed behind vpnconf's back (unless
+ * its last transaction before the pass was a "vpnconf down": was_down),
+ * and its re-creation. */
+static void lost_update(Daemon *d, size_t i, const NamespaceReport *n, bool was_down)
+{
+	const char *txn = n->txn_id[0] ? n->txn_id : NULL;
+
+	if (d->lost[i] == LOST_SUSPECTED) {
+		if (was_down) {
+			d->lost[i] = LOST_NO;
+			return;
+		}
+		log_warning("%s: the namespace was removed behind vpnconf's back", n->name);
+		log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST, n->name, NULL,
+			  "namespace-lost",
+			  "vpnconf: namespace %s was unmounted or deleted behind vpnconf's back",
+			  n->name);
+		d->lost[i] = LOST_REPORTED;
+	}
+	if (d->lost[i] == LOST_REPORTED && n->outcome == NS_APPLIED) {
+		log_event(LOG_NOTICE, VPNCONF_MESSAGE_NAMESPACE_RECREATED, n->name, txn,
+			  "namespace-recreated",
+			  "vpnconf: namespace %s re-created after it was removed behind "
+			  "vpnconf's back",
+			  n->name);
+		d->lost[i] = LOST_NO;
+	}
+}
+
 void daemon_mark_all(Daemon *d)
 {
 	agent_sched_mark_all(&d->sched);
@@ -173,6 +222,13 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 		.lock_timeout_ms = lock_timeout_ms,
 		.history_lost = js != JOURNAL_USABLE,
 	};
+	/* Before the pass journals anything: a namespace removed by "vpnconf
+	 * down" has that as its last transaction (a down still running holds
+	 * the lock, and the pass is retried). */
+	_cleanup_free_ bool *was_down = xcalloc(d->desired->n_namespaces ?: 1, sizeof(bool));
+	for (size_t i = 0; i < d->desired->n_namespaces; i++)
+		if (d->lost[i] == LOST_SUSPECTED)
+			was_down[i] = taken_down(d, d->desired->namespaces[i].name);
 	d->passes++;
 	r = reconcile_run(d->desired, d->journal, &o, &reconcile_log_hooks, d->desired->state_dir,
 			  &report);
@@ -205,6 +261,7 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 				 n->error ? ": " : "", strempty(n->error), trigger);
 		agent_sched_finished(&d->sched, n->name, result_of(n->outcome), now);
 		if (i >= 0) {
+			lost_update(d, (size_t)i, n, was_down[i]);
 			d->outcomes[i] = n->outcome;
 			daemon_health_update(d, (size_t)i, n);
 		}
@@ -272,7 +329,9 @@ static void set_desired(Daemon *d, Desired *desired)
 	agent_sched_done(&d->sched);
 	agent_sched_init(&d->sched, names, periodic_usec_of(desired), now_mono());
 	free(d->outcomes);
+	free(d->lost);
 	d->outcomes = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->outcomes));
+	d->lost = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->lost));
 	d->health = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->health));
 	for (size_t i = 0; i < desired->n_namespaces; i++)
 		d->outcomes[i] = _NS_OUTCOME_INVALID;
@@ -348,6 +407,7 @@ static void daemon_done(Daemon *d)
 	agent_sched_done(&d->sched);
 	desired_free(d->desired);
 	free(d->outcomes);
+	free(d->lost);
 	free(d->status);
 	sd_event_unref(d->event);
 }

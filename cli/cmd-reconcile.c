@@ -159,6 +159,31 @@ static void on_finished(const NamespaceReport *n, void *u)
 	case _NS_OUTCOME_INVALID:
 		break;
 	}
+	/* What was done about drift (its finding was reported by on_drift). */
+	if (!n->drift)
+		return;
+	switch (n->outcome) {
+	case NS_APPLIED:
+		log_event(LOG_NOTICE, VPNCONF_MESSAGE_DRIFT_REPAIRED, n->name, txn, "drift-repaired",
+			  "vpnconf: drift in namespace %s repaired", n->name);
+		break;
+	case NS_LOCKED_DOWN:
+		log_event(LOG_CRIT, VPNCONF_MESSAGE_DRIFT_LOCKED_DOWN, n->name, txn, "drift-lockdown",
+			  "vpnconf: namespace %s locked down in response to drift", n->name);
+		break;
+	case NS_DRIFT_ALERT:
+		log_event(LOG_WARNING, VPNCONF_MESSAGE_DRIFT_ALERT, n->name, txn, "drift-alert",
+			  "vpnconf: drift in namespace %s reported, not repaired", n->name);
+		break;
+	case NS_IN_SYNC:
+	case NS_PENDING:
+	case NS_TORN_DOWN:
+	case NS_ROLLED_BACK:
+	case NS_FAILED:
+	case _NS_OUTCOME_MAX:
+	case _NS_OUTCOME_INVALID:
+		break;
+	}
 }
 
 static void journal_unusable_alarm(const char *state_dir, const char *error)

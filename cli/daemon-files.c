@@ -128,6 +128,14 @@ static bool path_changed(Daemon *d, const char *name, bool birthplace)
 	return st.st_ino != 0; /* not watched: only a new namespace is news */
 }
 
+static bool watched(Daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_watches; i++)
+		if (!d->watches[i]->birthplace && streq_ptr(d->watches[i]->name, name))
+			return true;
+	return false;
+}
+
 static int on_mountinfo(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Daemon *d = userdata;
@@ -136,8 +144,11 @@ static int on_mountinfo(sd_event_source *s, int fd, uint32_t revents, void *user
 	 * namespace's identity with what its path holds now. */
 	FOREACH_ARRAY(ns, d->desired->namespaces, d->desired->n_namespaces)
 	{
-		if (path_changed(d, ns->name, false))
+		if (path_changed(d, ns->name, false)) {
+			if (watched(d, ns->name))
+				daemon_namespace_lost(d, ns->name);
 			daemon_mark(d, ns->name);
+		}
 		if (ns->wg.socket_namespace && path_changed(d, ns->wg.socket_namespace, true))
 			daemon_mark(d, ns->wg.socket_namespace);
 	}

@@ -60,6 +60,7 @@ struct Daemon {
 
 	NamespaceOutcome *outcomes; /* per desired namespace, last pass */
 	DaemonHealth *health;       /* per desired namespace */
+	enum { LOST_NO, LOST_SUSPECTED, LOST_REPORTED } *lost; /* per desired namespace */
 	char *metrics_file;         /* --metrics-file; NULL: none */
 	sd_event_source *metrics_timer;
 	char *status;               /* last STATUS= sent */
@@ -71,6 +72,9 @@ struct Daemon {
  * tunnel socket lives there) and arms the pass timer. */
 void daemon_mark(Daemon *d, const char *name);
 void daemon_mark_all(Daemon *d);
+/* The path of desired namespace name no longer holds the namespace that
+ * was watched: alarmed once, until it is re-created. */
+void daemon_namespace_lost(Daemon *d, const char *name);
 void daemon_mark_full(Daemon *d);
 void daemon_schedule(Daemon *d);
 

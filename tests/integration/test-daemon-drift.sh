@@ -63,6 +63,8 @@ old_ns_gone() { ! ip -n vpnsrv link show "srv-${NS:0:10}" >/dev/null 2>&1; }
 note "namespace unmounted behind vpnconf's back"
 umount "/run/netns/$NS"
 wait_until 20 "namespace re-created" mountpoint -q "/run/netns/$NS"
+lost_reported() { grep -q "$NS: the namespace was removed behind vpnconf's back" "$DAEMON_LOG"; }
+wait_until 20 "the lost namespace reported" lost_reported
 wait_until 20 "the old namespace destroyed" old_ns_gone
 vpn_server "$NS" wg0
 wait_until 20 "in sync" in_sync

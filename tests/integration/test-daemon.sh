@@ -61,6 +61,9 @@ expect_rc 0 vc down "$NS" >/dev/null
 wait_until 20 "namespace re-created by the daemon" mountpoint -q "/run/netns/$NS"
 wait_until 20 "in sync" in_sync
 [ "$(txn_last command)" = reconcile ] || fail "not re-created by a reconcile: $(txn_last command)"
+if grep -q "removed behind vpnconf's back" "$DAEMON_LOG"; then
+  fail "vpnconf down reported as a namespace removed behind vpnconf's back"
+fi
 ino=$(stat -L -c %i "/run/netns/$NS")
 
 note "SIGTERM: exit 0, every namespace in place"

@@ -18,8 +18,8 @@
  *       send one datagram and exit 0 when the kernel accepted it, 1 when
  *       sendto() failed (an nftables drop in output reports EPERM).
  *   nettest raw-udp ADDR PORT --dev IF --dst-mac MAC --src SRC [--count N]
- *       write N (default 3) whole Ethernet frames carrying an IPv4 UDP
- *       datagram from SRC to ADDR:PORT onto IF with an AF_PACKET socket,
+ *       write N (default 3) whole Ethernet frames carrying an IPv4 or IPv6
+ *       UDP datagram from SRC to ADDR:PORT onto IF with an AF_PACKET socket,
  *       addressed to MAC: what a process with CAP_NET_RAW can send past
  *       every nftables hook of its namespace. Exit 0 when all were sent.
  *
@@ -30,6 +30,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <errno.h>
@@ -244,25 +245,64 @@ typedef struct RawOptions {
 	int count;
 } RawOptions;
 
+/* An IPv4 or IPv6 UDP datagram from src to a, "rawframe" inside, at buf;
+ * returns its length, or 0 when src is not an address of a's family. */
+static size_t build_datagram(const Addr *a, const char *src, uint8_t *buf, uint16_t id)
+{
+	static const char payload[8] = "rawframe";
+	struct udphdr udp = {.source = htons(40000),
+			     .len = htons(sizeof(udp) + sizeof(payload))};
+
+	if (a->sa.sa_family == AF_INET) {
+		struct iphdr ip = {.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
+				   .id = htons(id),
+				   .tot_len = htons(sizeof(ip) + sizeof(udp) + sizeof(payload)),
+				   .daddr = a->in.sin_addr.s_addr};
+		if (inet_pton(AF_INET, src, &ip.saddr) != 1)
+			return 0;
+		ip.check = ip_checksum(&ip, sizeof(ip));
+		udp.dest = a->in.sin_port; /* UDP over IPv4 may go without checksum */
+		memcpy(buf, &ip, sizeof(ip));
+		memcpy(buf + sizeof(ip), &udp, sizeof(udp));
+		memcpy(buf + sizeof(ip) + sizeof(udp), payload, sizeof(payload));
+		return sizeof(ip) + sizeof(udp) + sizeof(payload);
+	}
+	/* IPv6: the UDP checksum is mandatory, over a pseudo-header. */
+	struct ip6_hdr ip6 = {.ip6_flow = htonl(6u << 28), .ip6_nxt = IPPROTO_UDP, .ip6_hlim = 64,
+			      .ip6_plen = udp.len, .ip6_dst = a->in6.sin6_addr};
+	uint8_t pseudo[40 + sizeof(udp) + sizeof(payload)] = {};
+
+	if (inet_pton(AF_INET6, src, &ip6.ip6_src) != 1)
+		return 0;
+	udp.dest = a->in6.sin6_port;
+	memcpy(pseudo, &ip6.ip6_src, 16);
+	memcpy(pseudo + 16, &ip6.ip6_dst, 16);
+	pseudo[34] = (uint8_t)(ntohs(udp.len) >> 8);
+	pseudo[35] = (uint8_t)ntohs(udp.len);
+	pseudo[39] = IPPROTO_UDP;
+	memcpy(pseudo + 40, &udp, sizeof(udp));
+	memcpy(pseudo + 40 + sizeof(udp), payload, sizeof(payload));
+	udp.check = ip_checksum(pseudo, sizeof(pseudo));
+	memcpy(buf, &ip6, sizeof(ip6));
+	memcpy(buf + sizeof(ip6), &udp, sizeof(udp));
+	memcpy(buf + sizeof(ip6) + sizeof(udp), payload, sizeof(payload));
+	return sizeof(ip6) + sizeof(udp) + sizeof(payload);
+}
+
 static int raw_udp(const Addr *a, const RawOptions *o)
 {
-	struct {
-		struct ether_header eth;
-		struct iphdr ip;
-		struct udphdr udp;
-		char payload[8];
-	} __attribute__((packed)) f = {};
+	uint8_t frame[sizeof(struct ether_header) + 64] = {};
+	struct ether_header *eth = (struct ether_header *)frame;
 	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_halen = ETH_ALEN};
 	struct ifreq ifr = {};
 	unsigned m[ETH_ALEN];
-	struct in_addr src;
 	int fd;
 
-	if (a->sa.sa_family != AF_INET || !o->dev || !o->dst_mac || !o->src ||
-	    inet_pton(AF_INET, o->src, &src) != 1 ||
-	    sscanf(o->dst_mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+	if (!o->dev || !o->dst_mac || !o->src ||
+	    sscanf(o->dst_mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6 ||
+	    build_datagram(a, o->src, frame + sizeof(*eth), 0) == 0)
 		return usage();
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fprintf(stderr, "nettest: AF_PACKET socket: %s\n", strerror(errno));
 		return 2;
@@ -274,21 +314,12 @@ static int raw_udp(const Addr *a, const RawOptions *o)
 	}
 	ll.sll_ifindex = (int)if_nametoindex(o->dev);
 	for (int i = 0; i < ETH_ALEN; i++)
-		f.eth.ether_dhost[i] = ll.sll_addr[i] = (uint8_t)m[i];
-	memcpy(f.eth.ether_shost, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	f.eth.ether_type = htons(ETHERTYPE_IP);
-	f.ip = (struct iphdr){.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-			      .tot_len = htons(sizeof(f) - sizeof(f.eth)),
-			      .saddr = src.s_addr, .daddr = a->in.sin_addr.s_addr};
-	f.ip.check = ip_checksum(&f.ip, sizeof(f.ip));
-	f.udp = (struct udphdr){.source = htons(40000), .dest = a->in.sin_port,
-				.len = htons(sizeof(f.udp) + sizeof(f.payload))}; /* no checksum */
-	memcpy(f.payload, "rawframe", sizeof(f.payload));
+		eth->ether_dhost[i] = ll.sll_addr[i] = (uint8_t)m[i];
+	memcpy(eth->ether_shost, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	eth->ether_type = htons(a->sa.sa_family == AF_INET ? ETHERTYPE_IP : ETHERTYPE_IPV6);
 	for (int i = 0; i < o->count; i++) {
-		f.ip.id = htons((uint16_t)(i + 1));
-		f.ip.check = 0;
-		f.ip.check = ip_checksum(&f.ip, sizeof(f.ip));
-		if (sendto(fd, &f, sizeof(f), 0, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
+		size_t n = build_datagram(a, o->src, frame + sizeof(*eth), (uint16_t)(i + 1));
+		if (sendto(fd, frame, sizeof(*eth) + n, 0, (struct sockaddr *)&ll, sizeof(ll)) < 0) {
 			fprintf(stderr, "nettest: send: %s\n", strerror(errno));
 			return 1;
 		}

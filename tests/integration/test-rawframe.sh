@@ -12,6 +12,8 @@
 TABLE="vpnconf-host-$NS"
 LAN_HOST=10.77.0.1
 LAN_PEER=10.77.0.2
+LAN6_HOST=2001:db8:77::1
+LAN6_PEER=2001:db8:77::2
 
 write_config <<END
       "wireguard": { "interface": "wg0", "managed": false },
@@ -30,8 +32,9 @@ up
 contains "$(nft list table inet "$TABLE")" 'comment "vpnconf:host"' ||
   fail "host-side table without its marker: $(nft list table inet "$TABLE")"
 
-# The host routes, and has a LAN behind it.
+# The host routes, IPv4 and IPv6, and has a LAN behind it.
 sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv6.conf.all.forwarding=1
 ip netns add lan
 ip -n lan link set lo up
 ip link add lanh type veth peer name lanp
@@ -41,35 +44,48 @@ ip link set lanh up
 ip -n lan addr add "$LAN_PEER/24" dev lanp
 ip -n lan link set lanp up
 ip -n lan route add default via "$LAN_HOST"
+ip addr add "$LAN6_HOST/64" dev lanh nodad
+ip -n lan addr add "$LAN6_PEER/64" dev lanp nodad
+# The LAN's neighbour entry, so that forwarding does not wait for
+# neighbour discovery.
+ip -6 neigh replace "$LAN6_PEER" dev lanh nud permanent \
+  lladdr "$(ip -n lan -o link show dev lanp | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+settle
 
-serve_all host "udp $HOST_ADDR 4000" "udp $LAN_HOST 4001"
-serve_all lan "udp $LAN_PEER 5000"
+serve_all host "udp $HOST_ADDR 4000" "udp $LAN_HOST 4001" "udp $LAN6_HOST 4002"
+serve_all lan "udp $LAN_PEER 5000" "udp $LAN6_PEER 5001"
 serve_all "$NS" "tcp $NS_ADDR 8080"
 HOST_MAC=$(ip -o link show dev "$HOST_IF" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 [ -n "$HOST_MAC" ] || fail "no MAC address on $HOST_IF"
 
 # raw_frames: from inside, raw frames to the host end's MAC, from the
 # namespace's own address, towards the host address, another address of
-# the host, and the LAN.
+# the host, and the LAN; and IPv6 ones (the namespace has no IPv6 at all)
+# towards the host's other address and the LAN.
 raw_frames() {
-  local spec
-  for spec in "$HOST_ADDR 4000" "$LAN_HOST 4001" "$LAN_PEER 5000"; do
+  local spec src
+  for spec in "$HOST_ADDR 4000" "$LAN_HOST 4001" "$LAN_PEER 5000" "$LAN6_HOST 4002" \
+    "$LAN6_PEER 5001"; do
+    src=$NS_ADDR
+    if contains "$spec" :; then src=fd00:77::2; fi
     # shellcheck disable=SC2086
-    in_ns "$NS" "$NETTEST" raw-udp $spec --dev "$NS_IF" --dst-mac "$HOST_MAC" --src "$NS_ADDR" \
+    in_ns "$NS" "$NETTEST" raw-udp $spec --dev "$NS_IF" --dst-mac "$HOST_MAC" --src "$src" \
       --count 5 || fail "raw-udp $spec: the frame could not be sent"
   done
   sleep 0.2
 }
 
-# received: datagrams the three listeners counted, "HOST OTHER LAN".
+# received: datagrams the listeners counted, "HOST OTHER LAN OTHER6 LAN6".
 received() {
   echo "$(served host "udp $HOST_ADDR 4000") $(served host "udp $LAN_HOST 4001")" \
-    "$(served lan "udp $LAN_PEER 5000")"
+    "$(served lan "udp $LAN_PEER 5000") $(served host "udp $LAN6_HOST 4002")" \
+    "$(served lan "udp $LAN6_PEER 5001")"
 }
 
 note "raw frames from inside reach nothing: not the host, not the LAN"
 raw_frames
-[ "$(received)" = "0 0 0" ] || fail "raw frames got through (host, other host address, LAN): $(received)"
+[ "$(received)" = "0 0 0 0 0" ] ||
+  fail "raw frames got through (host, other host address, LAN, same over IPv6): $(received)"
 
 note "the host still reaches the published port"
 reach host yes "tcp $NS_ADDR 8080"
@@ -77,9 +93,9 @@ reach host yes "tcp $NS_ADDR 8080"
 note "without the host-side table the same frames get through (the attack)"
 nft delete table inet "$TABLE"
 raw_frames
-read -r h o l <<<"$(received)"
-[ "$h" -gt 0 ] && [ "$o" -gt 0 ] && [ "$l" -gt 0 ] ||
-  fail "the frames did not get through without the table; the test proves nothing: $h $o $l"
+read -r h o l o6 l6 <<<"$(received)"
+[ "$h" -gt 0 ] && [ "$o" -gt 0 ] && [ "$l" -gt 0 ] && [ "$o6" -gt 0 ] && [ "$l6" -gt 0 ] ||
+  fail "the frames did not get through without the table; the test proves nothing: $(received)"
 before=$(received)
 
 note "drift: the missing table is reported and put back"

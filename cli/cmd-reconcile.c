@@ -26,6 +26,7 @@ static const char *step_symbol(const Step *s)
 	case STEP_PLACEHOLDER_REMOVE:
 	case STEP_NFT_DELETE:
 	case STEP_LINK_DELETE:
+	case STEP_LINKS_DELETE:
 	case STEP_ADDR_DEL:
 	case STEP_ROUTE_DEL:
 	case STEP_FILE_REMOVE:

@@ -131,6 +131,26 @@ static int tunnel_create(ApplyContext *c, Netns *ns, const Step *s)
 }
 
 /* The per-namespace runtime directory goes with its last file. */
+/* Every link of vpnconf's group in the namespace, at the cost of one RCU
+ * grace period. A group the kernel refuses to delete as a whole (someone
+ * inside put an undeletable device in it) falls back to vpnconf's links
+ * one by one. */
+static int links_delete(Netns *n, const Step *s)
+{
+	int r = link_delete_group(n, LINK_GROUP_VPNCONF), k;
+
+	if (r >= 0 || r == -ENODEV)
+		return 0;
+	r = 0;
+	STRV_FOREACH(ifname, s->ifnames)
+	{
+		k = link_delete(n, *ifname);
+		if (k < 0 && k != -ENODEV && r == 0)
+			r = k;
+	}
+	return r;
+}
+
 static int file_remove(const char *path)
 {
 	return safe_file_remove(path);
@@ -205,6 +225,8 @@ static int step_run(ApplyContext *c, const Step *s)
 		 * nobody uses any more): that is what this step wanted. */
 		r = link_delete(n, s->ifname);
 		return r == -ENODEV ? 0 : r;
+	case STEP_LINKS_DELETE:
+		return links_delete(n, s);
 	case STEP_LINK_ALIAS:
 		return link_set_alias(n, s->ifname, s->alias);
 	case STEP_LINK_UP:

@@ -321,6 +321,31 @@ int link_delete(Netns *n, const char *ifname)
 	return r == -ENOENT ? -ENODEV : r;
 }
 
+int link_delete_group(Netns *n, uint32_t group)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	/* Neither index nor name: the kernel deletes every link of the
+	 * group, all in one unregistration batch. */
+	m = nlmsg_alloc_simple(RTM_DELLINK, 0);
+	if (!m)
+		return -ENOMEM;
+	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(m, IFLA_GROUP, group) < 0)
+		return -EMSGSIZE;
+	r = nl_send_auto(sk, m);
+	if (r < 0)
+		return nlerr_to_errno(r);
+	r = nlerr_to_errno(nl_wait_for_ack(sk));
+	return r == -ENOENT ? -ENODEV : r;
+}
+
 int link_set_up(Netns *n, const char *ifname, bool up)
 {
 	return link_set(n, ifname, up, NULL, 0);

@@ -88,6 +88,12 @@ int link_veth_create(Netns *n, const char *name, const Netns *peer_ns, const cha
  * kernel default. */
 int link_wireguard_create(Netns *birthplace, const Netns *dest, const char *name, unsigned mtu);
 int link_delete(Netns *n, const char *ifname);
+/* Deletes every link of group in n with one message: one RCU grace period
+ * for all of them (deleting a veth end takes its peer along, wherever it
+ * is). -ENODEV when the group has no link; -EOPNOTSUPP, and nothing
+ * deleted, when one of them cannot be deleted (a device without
+ * rtnetlink operations, such as lo, put into the group). */
+int link_delete_group(Netns *n, uint32_t group);
 int link_set_up(Netns *n, const char *ifname, bool up);
 int link_set_mtu(Netns *n, const char *ifname, unsigned mtu);
 int link_set_alias(Netns *n, const char *ifname, const char *alias);

@@ -305,23 +305,27 @@ int netns_delete(const char *dir, const char *name)
 	return 0;
 }
 
-int netns_in_use(const Netns *n)
+/* Is want ("net:[<inode>]") the network namespace of any thread of
+ * process pid? A thread can setns() into a namespace while the rest of
+ * its process stays elsewhere, so /proc/<pid>/ns/net (the main thread's)
+ * does not answer that: every /proc/<pid>/task/<tid>/ns/net does. */
+static int process_in_netns(const char *pid, const char *want)
 {
-	_cleanup_free_ char *want = xasprintf("net:[%lu]", (unsigned long)n->ino);
-	DIR *d = opendir("/proc");
+	_cleanup_free_ char *tasks = xasprintf("/proc/%s/task", pid);
+	DIR *d = opendir(tasks);
 	struct dirent *de;
-	pid_t self = getpid();
 	int r = NETNS_USERS_NONE;
 
 	if (!d)
-		return negative_errno();
+		/* Gone meanwhile; or not ours to read. */
+		return errno == EACCES || errno == EPERM ? NETNS_USERS_UNKNOWN : NETNS_USERS_NONE;
 	while ((de = readdir(d))) {
 		char path[300], target[64];
 		ssize_t k;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == self)
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/ns/net", tasks, de->d_name);
 		k = readlink(path, target, sizeof(target) - 1);
 		if (k < 0 && (errno == EACCES || errno == EPERM)) {
 			r = NETNS_USERS_UNKNOWN;
@@ -334,6 +338,33 @@ int netns_in_use(const Netns *n)
 			r = NETNS_USERS_SOME;
 			break;
 		}
+	}
+	closedir(d);
+	return r;
+}
+
+int netns_in_use(const Netns *n)
+{
+	_cleanup_free_ char *want = xasprintf("net:[%lu]", (unsigned long)n->ino);
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+	int r = NETNS_USERS_NONE;
+
+	if (!d)
+		return negative_errno();
+	while ((de = readdir(d))) {
+		int k;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi(de->d_name) == self)
+			continue;
+		k = process_in_netns(de->d_name, want);
+		if (k == NETNS_USERS_SOME) {
+			r = k;
+			break;
+		}
+		if (k == NETNS_USERS_UNKNOWN)
+			r = k;
 	}
 	closedir(d);
 	return r;

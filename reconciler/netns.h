@@ -81,8 +81,10 @@ int netns_socket(const Netns *n, int domain, int type, int protocol);
  * this one is gone. vpnconf's ownership markers record it. Cached in n. */
 int netns_cookie(Netns *n, uint64_t *ret);
 
-/* Does any process (other than the caller) have n as its network
- * namespace? Scans /proc: NETNS_USERS_SOME when one does, NETNS_USERS_NONE
+/* Does any process (other than the caller) have n as the network
+ * namespace of any of its threads? Scans /proc/<pid>/task/<tid>/ns/net (a
+ * thread may have entered n while its process's main thread is
+ * elsewhere): NETNS_USERS_SOME when one does, NETNS_USERS_NONE
  * when none does, NETNS_USERS_UNKNOWN when none vpnconf could inspect does
  * but some could not be inspected (permission denied). */
 enum {

@@ -18,6 +18,7 @@
  *   TUNNEL_CREATE      ifname (created from the birthplace inside the namespace), alias, mtu
  *   TUNNEL_CONFIGURE   ifname, wg_change
  *   LINK_DELETE/UP/DOWN ifname; LINK_MTU ifname, mtu; LINK_ALIAS ifname, alias
+ *   LINKS_DELETE       ifnames (every link of vpnconf's group in the namespace goes)
  *   ADDR_ADD/DEL       ifname, prefix
  *   ROUTE_ADD          ifname, prefix; ROUTE_DEL prefix, oif
  *   FILE_WRITE         path, content; FILE_REMOVE path
@@ -40,6 +41,7 @@ static const char *const step_kind_names[_STEP_KIND_MAX] = {
 	[STEP_TUNNEL_CREATE] = "tunnel-create",
 	[STEP_TUNNEL_CONFIGURE] = "tunnel-configure",
 	[STEP_LINK_DELETE] = "link-delete",
+	[STEP_LINKS_DELETE] = "links-delete",
 	[STEP_LINK_ALIAS] = "link-alias",
 	[STEP_LINK_UP] = "link-up",
 	[STEP_LINK_DOWN] = "link-down",
@@ -88,6 +90,7 @@ Step *step_free(Step *s)
 	free(s->path);
 	free(s->content);
 	strv_free(s->sysctls);
+	strv_free(s->ifnames);
 	nft_table_free(s->table);
 	free(s->table_name);
 	free(s->netns_name);
@@ -193,11 +196,70 @@ static bool link_is_removable(const LinkInfo *l, const char *ns_name)
 	return link_is_ours(l, ns_name, NULL);
 }
 
+/* Teardown is complete when it returns: nothing of the namespace is left
+ * on the host side (the host end of its link, a tunnel's UDP socket in
+ * its socket namespace) for the kernel to reap later, when an immediate
+ * reconcile would trip over it. When processes may still run inside, the
+ * lockdown table (loopback only, whatever interfaces are there, foreign
+ * tunnels included) replaces the policy first, in one transaction. Then
+ * every link of vpnconf's group inside goes with one message: one RCU
+ * grace period for all of them, and a veth end takes its host end along.
+ * The host end is deleted on its own too, in case someone inside moved
+ * the namespace end away (gone already, that costs nothing). The policy
+ * table itself is never removed on its own: it lives as long as the
+ * namespace. */
+static int plan_teardown_cut(Plan *p, const Observed *have)
+{
+	const char *name = have->name, *why;
+	char **ours = NULL;
+	Step *s;
+	int r;
+
+	if (have->netns_state == NETNS_PRESENT && have->in_use != NETNS_USE_NONE) {
+		NftTable *lock = NULL;
+
+		r = nft_lockdown_build(&lock);
+		if (r < 0)
+			return r;
+		s = step_new(STEP_NFT_REPLACE, SITE_NAMESPACE, name, "lockdown", "nft table inet %s",
+			     NFT_POLICY_TABLE);
+		s->table = lock;
+		s->after = xstrdup("drop everything but loopback");
+		strv_push(&s->reasons, have->in_use == NETNS_USE_SOME ? "processes still run inside"
+								      : "processes may still run inside");
+		plan_append(p, s);
+	}
+	if (have->netns_state == NETNS_PRESENT)
+		FOREACH_ARRAY(l, have->links.links, have->links.n)
+	if (link_is_removable(l, name))
+		strv_push(&ours, l->name);
+	if (ours) {
+		_cleanup_free_ char *list = strv_join(ours, ", ");
+
+		why = have->in_use == NETNS_USE_SOME	  ? "processes still run inside"
+		      : have->in_use == NETNS_USE_UNKNOWN ? "processes may still run inside"
+							  : "nothing of the namespace may outlive "
+							    "the teardown on the host side";
+		s = step_new(STEP_LINKS_DELETE, SITE_NAMESPACE, name, "delete", "links %s", list);
+		s->ifnames = ours;
+		s->before = xstrdup("present");
+		strv_push(&s->reasons, why);
+		plan_append(p, s);
+	}
+	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK))
+		plan_append(p, step_link_delete(name, SITE_HOST, have->host_link->name,
+						have->netns_state == NETNS_PRESENT
+							? "host end of the host link"
+							: "host link without its namespace"));
+	return 0;
+}
+
 int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 {
 	Plan p = {};
 	const char *name = have->name;
 	Step *s;
+	int r;
 
 	if (have->netns_state == NETNS_PRESENT && !have->owned) {
 		/* Nothing in it, and nothing its links' labels say, is
@@ -222,49 +284,11 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 		return 0;
 	}
 
-	/* When processes may still run inside, cut every path at once: the
-	 * lockdown table (loopback only) replaces the policy in one
-	 * transaction, whatever interfaces are there, foreign tunnels
-	 * included. Then vpnconf's interfaces go: deleted when processes are
-	 * known to be inside, set down when that cannot be known (a process
-	 * vpnconf may not inspect). When provably nobody is inside, unmounting
-	 * lets the kernel remove the namespace with everything in it at once;
-	 * deleting each interface first would only cost an RCU grace period
-	 * apiece. The policy table itself is never removed on its own. */
-	if (have->netns_state == NETNS_PRESENT && have->in_use != NETNS_USE_NONE) {
-		NftTable *lock = NULL;
-		int r = nft_lockdown_build(&lock);
-
-		if (r < 0) {
-			plan_done(&p);
-			return r;
-		}
-		s = step_new(STEP_NFT_REPLACE, SITE_NAMESPACE, name, "lockdown", "nft table inet %s",
-			     NFT_POLICY_TABLE);
-		s->table = lock;
-		s->after = xstrdup("drop everything but loopback");
-		strv_push(&s->reasons, have->in_use == NETNS_USE_SOME ? "processes still run inside"
-								      : "processes may still run inside");
-		plan_append(&p, s);
-		FOREACH_ARRAY(l, have->links.links, have->links.n)
-		{
-			if (!link_is_removable(l, name))
-				continue;
-			if (have->in_use == NETNS_USE_SOME) {
-				plan_append(&p, step_link_delete(name, SITE_NAMESPACE, l->name,
-								 "processes still run inside"));
-				continue;
-			}
-			s = step_new(STEP_LINK_DOWN, SITE_NAMESPACE, name, "down", "link %s", l->name);
-			s->ifname = xstrdup(l->name);
-			strv_push(&s->reasons, "processes may still run inside");
-			plan_append(&p, s);
-		}
+	r = plan_teardown_cut(&p, have);
+	if (r < 0) {
+		plan_done(&p);
+		return r;
 	}
-	if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
-	    have->netns_state != NETNS_PRESENT)
-		plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
-						 "host link without its namespace"));
 
 	if (have->pin_table && nft_table_kind(have->pin_table) != NFT_TABLE_PIN)
 		strv_pushf(&p.notes,
@@ -302,14 +326,10 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 		plan_append(&p, step_file_remove(name, path));
 	}
 
-	/* The host-side table goes last, and only after the host end of the
-	 * host link: the kernel would reap it with the namespace, but only
-	 * later, and it carries frames from inside until then. */
+	/* The host-side table goes last, after the host end of the host link
+	 * (plan_teardown_cut()): it filters frames from inside as long as
+	 * that end exists. */
 	if (have->host_table && nft_table_kind(have->host_table) == NFT_TABLE_HOST) {
-		if (have->host_link && link_is_ours(have->host_link, name, LINK_ROLE_HOSTLINK) &&
-		    have->netns_state == NETNS_PRESENT)
-			plan_append(&p, step_link_delete(name, SITE_HOST, have->host_link->name,
-							 "the host-side table goes after it"));
 		s = step_new(STEP_NFT_DELETE, SITE_HOST, name, "delete", "nft table inet %s",
 			     nft_table_name(have->host_table));
 		s->table_name = xstrdup(nft_table_name(have->host_table));

@@ -22,12 +22,12 @@
  *      directly inside the namespace, unconfigured and down; then
  *      configured, addressed, up, routed);
  *   6. the resolver files.
- * Teardown runs the other way: interfaces first (deleted when processes
- * still run inside, set down when that cannot be known; when provably
- * nobody is inside, the kernel removes them with the namespace), then
- * pinning, files, and the namespace, whose policy lives as long as
- * anything is inside; the host-side table goes last, after the host end
- * of the host link.
+ * Teardown runs the other way: the lockdown table first when processes
+ * may still run inside, then every interface of vpnconf's group in one
+ * message (and the host end of the host link), pinning, files, the
+ * namespace, whose policy lives as long as anything is inside, and last
+ * the host-side table, after the host end. Nothing of the namespace is
+ * left on the host side when the teardown returns.
  */
 #pragma once
 
@@ -55,6 +55,7 @@ typedef enum StepKind {
 	STEP_TUNNEL_CREATE,
 	STEP_TUNNEL_CONFIGURE,
 	STEP_LINK_DELETE,
+	STEP_LINKS_DELETE,
 	STEP_LINK_ALIAS,
 	STEP_LINK_UP,
 	STEP_LINK_DOWN,
@@ -107,6 +108,7 @@ struct Step {
 	char *path;
 	char *content;
 	char **sysctls; /* NETNS_CREATE: "key=value" pairs set inside */
+	char **ifnames; /* LINKS_DELETE: vpnconf's links by name */
 	NftTable *table; /* NFT_REPLACE, NETNS_CREATE */
 	char *table_name; /* NFT_DELETE */
 	char *netns_name; /* SITE_OTHER */

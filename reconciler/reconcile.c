@@ -404,15 +404,21 @@ static int verify(Run *run, const char *name, const Namespace *ns, bool teardown
 		*ret_error = xasprintf("verify: namespace %s still present", name);
 		return -EBUSY;
 	}
-	if (!teardown && plan.n > 0) {
+	/* A teardown is complete when it returns: whatever a teardown plan
+	 * would still remove (the host end of the link, pinning, files) is a
+	 * leftover. */
+	if (plan.n > 0) {
 		_cleanup_strv_free_ char **lines = NULL;
 		_cleanup_free_ char *j = NULL;
 
 		for (size_t i = 0; i < plan.n; i++)
 			strv_consume(&lines, step_describe(plan.steps[i]));
 		j = strv_join(lines, "; ");
-		*ret_error = xasprintf("verify: %zu difference(s) remain after applying: %s",
-				       plan.n, j);
+		*ret_error = teardown ? xasprintf("verify: %zu object(s) of the namespace remain "
+						  "after the teardown: %s",
+						  plan.n, j)
+				      : xasprintf("verify: %zu difference(s) remain after applying: %s",
+						  plan.n, j);
 		return -EBUSY;
 	}
 	return 0;

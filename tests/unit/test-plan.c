@@ -277,44 +277,51 @@ TEST(teardown_in_use_deletes_interfaces_first)
 	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
 	_cleanup_(observed_done) Observed o = {};
 	_cleanup_(plan_done) Plan p = {};
-	int last_link = -1, pin, netns;
+	int links, host_end, pin, netns;
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	o.in_use = NETNS_USE_SOME;
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
-	for (size_t i = 0; i < p.n; i++)
-		if (p.steps[i]->kind == STEP_LINK_DELETE && p.steps[i]->site == SITE_NAMESPACE)
-			last_link = (int)i;
+	links = index_of(&p, STEP_LINKS_DELETE);
+	host_end = index_at(&p, STEP_LINK_DELETE, SITE_HOST);
 	pin = index_at(&p, STEP_NFT_DELETE, SITE_BIRTHPLACE);
 	netns = index_of(&p, STEP_NETNS_DELETE);
 	/* Lockdown first: loopback only for whatever runs inside, foreign
-	 * tunnels included; then vpnconf's interfaces. */
+	 * tunnels included; then vpnconf's interfaces, all in one step. */
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
 	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_LOCKDOWN);
-	ASSERT_EQ(index_of(&p, STEP_LINK_DELETE), 1);
-	ASSERT_TRUE(last_link >= 2 && pin > last_link && netns > pin);
+	ASSERT_EQ(links, 1);
+	ASSERT_EQ(strv_length(p.steps[links]->ifnames), 2); /* the veth's end, the tunnel */
+	ASSERT_EQ(host_end, 2);
+	ASSERT_TRUE(pin > host_end && netns > pin);
 	/* The policy table is never removed on its own. */
 	for (size_t i = 0; i < p.n; i++)
 		ASSERT_FALSE(p.steps[i]->kind == STEP_NFT_DELETE && p.steps[i]->site == SITE_NAMESPACE);
 	ASSERT_EQ(index_of(&p, STEP_LINK_DOWN), -1);
 }
 
-TEST(teardown_unused_leaves_interfaces_to_the_kernel)
+/* Nobody inside: down only unmounted, and the kernel reaped the links
+ * later; the host end of the veth was still there when down returned,
+ * and an immediate reconcile tripped over it. */
+TEST(teardown_unused_deletes_its_links_before_returning)
 {
 	_cleanup_(desired_freep) Desired *d = external_desired();
 	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
 	_cleanup_(observed_done) Observed o = {};
 	_cleanup_(plan_done) Plan p = {};
+	int links;
 
 	observe_converged(d, &d->namespaces[0], &host, &o);
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
-	ASSERT_EQ(index_at(&p, STEP_LINK_DELETE, SITE_NAMESPACE), -1);
+	/* Nothing to lock down: provably nobody inside. */
 	ASSERT_EQ(index_of(&p, STEP_NFT_REPLACE), -1);
-	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) >= 0);
-	/* The ownership marker, then the host end and its host-side table. */
-	ASSERT_EQ(p.steps[p.n - 3]->kind, STEP_FILE_REMOVE);
-	ASSERT_EQ(p.steps[p.n - 2]->kind, STEP_LINK_DELETE);
-	ASSERT_EQ(p.steps[p.n - 2]->site, SITE_HOST);
+	links = index_of(&p, STEP_LINKS_DELETE);
+	ASSERT_EQ(links, 0);
+	ASSERT_EQ(strv_length(p.steps[links]->ifnames), 1);
+	ASSERT_EQ(index_at(&p, STEP_LINK_DELETE, SITE_HOST), 1);
+	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 1);
+	/* The ownership marker, then the host-side table, last. */
+	ASSERT_EQ(p.steps[p.n - 2]->kind, STEP_FILE_REMOVE);
 	ASSERT_EQ(p.steps[p.n - 1]->kind, STEP_NFT_DELETE);
 	ASSERT_EQ(p.steps[p.n - 1]->site, SITE_HOST);
 }
@@ -386,7 +393,9 @@ TEST(unmarked_pinning_table_is_never_deleted_or_replaced)
 			ASSERT_TRUE(p2.steps[i]->conflict != NULL);
 }
 
-TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
+/* When vpnconf could not tell whether processes were inside, it only set
+ * its links down and left the veth pair behind. */
+TEST(teardown_with_uninspectable_processes_locks_down_and_deletes_links)
 {
 	_cleanup_(desired_freep) Desired *d = managed_desired();
 	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
@@ -397,9 +406,11 @@ TEST(teardown_with_uninspectable_processes_sets_interfaces_down)
 	o.in_use = NETNS_USE_UNKNOWN;
 	ASSERT_OK(plan_teardown(d->runtime_dir, &o, &p));
 	ASSERT_EQ(p.steps[0]->kind, STEP_NFT_REPLACE);
-	ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DOWN);
-	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DOWN);
-	ASSERT_EQ(index_at(&p, STEP_LINK_DELETE, SITE_NAMESPACE), -1);
+	ASSERT_EQ(nft_table_kind(p.steps[0]->table), NFT_TABLE_LOCKDOWN);
+	ASSERT_EQ(p.steps[1]->kind, STEP_LINKS_DELETE);
+	ASSERT_EQ(p.steps[2]->kind, STEP_LINK_DELETE);
+	ASSERT_EQ(p.steps[2]->site, SITE_HOST);
+	ASSERT_EQ(index_of(&p, STEP_LINK_DOWN), -1);
 	ASSERT_TRUE(index_of(&p, STEP_NETNS_DELETE) > 2);
 }
 

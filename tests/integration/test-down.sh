@@ -19,8 +19,8 @@ gone() {
   [ -z "$(ip netns list | grep -x "$NS.*" || true)" ] || fail "namespace $NS still there"
   [ ! -e "/run/netns/$NS" ] || fail "/run/netns/$NS still there"
   [ ! -e "/run/vpnconf/$NS" ] || fail "/run/vpnconf/$NS still there: $(ls -la "/run/vpnconf/$NS")"
-  # The host end of the link goes with the namespace, asynchronously.
-  eventually host_links_are lo || fail "host links left: $(links host)"
+  # Nothing of the namespace is left on the host when down returns.
+  host_links_are lo || fail "host links left: $(links host)"
 }
 
 use_example
@@ -59,8 +59,9 @@ gone
 [ "$(txn_last command)" = down ] || fail "journaled as $(txn_last command)"
 [ "$(txn_last outcome)" = applied ] || fail "down outcome: $(txn_last outcome)"
 show=$(vc show "$(txn_last)")
-# (Nothing runs inside: the interfaces go with the namespace.)
-for what in "file /run/vpnconf/$NS/resolv.conf" "file /run/vpnconf/$NS/nsswitch.conf" \
+# (Nothing runs inside: no lockdown, but vpnconf's interfaces are deleted.)
+contains "$show" "lockdown" && fail "show: a lockdown with nobody inside: $show"
+for what in "links $NS_IF" "link $HOST_IF" "file /run/vpnconf/$NS/resolv.conf" "file /run/vpnconf/$NS/nsswitch.conf" \
   "namespace $NS" "file /run/vpnconf/$NS/netns-id"; do
   contains "$show" "$what" || fail "show: no step for $what: $show"
 done

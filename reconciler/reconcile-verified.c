@@ -18,16 +18,27 @@ void verified_tables_done(VerifiedTables *v)
 	*v = (VerifiedTables){};
 }
 
-static int tables_of(Journal *j, const char *sha256, const char *ns_name, VerifiedTables *ret)
+typedef struct Current {
+	const Desired *desired;
+	const char *sha256;
+} Current;
+
+static int tables_of(Journal *j, const Current *cur, const char *sha256, const char *ns_name,
+		     VerifiedTables *ret)
 {
 	_cleanup_(desired_errors_clear) DesiredErrors errors = {};
 	_cleanup_(desired_freep) Desired *d = NULL;
 	_cleanup_(verified_tables_done) VerifiedTables t = {};
 	_cleanup_free_ char *text = NULL;
+	const Desired *doc;
 	const Namespace *ns;
 	size_t size;
 	int r;
 
+	if (cur && cur->desired && streq_ptr(cur->sha256, sha256)) {
+		doc = cur->desired;
+		goto build;
+	}
 	r = journal_desired_get(j, sha256, &text, &size);
 	if (r < 0)
 		return r;
@@ -40,7 +51,9 @@ static int tables_of(Journal *j, const char *sha256, const char *ns_name, Verifi
 	r = desired_validate(d, &errors);
 	if (r < 0)
 		return r;
-	ns = desired_find_namespace(d, ns_name);
+	doc = d;
+build:
+	ns = desired_find_namespace(doc, ns_name);
 	if (!ns)
 		return -ENOENT;
 	r = nft_policy_build(ns, &t.policy);
@@ -61,8 +74,8 @@ static int tables_of(Journal *j, const char *sha256, const char *ns_name, Verifi
 	return 0;
 }
 
-int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
-			      const char *ns_name, VerifiedTables *ret)
+static int verified_tables(Journal *j, const Current *cur, const char *in_sync_sha256,
+			   uint64_t in_sync_usec, const char *ns_name, VerifiedTables *ret)
 {
 	_cleanup_free_ char *sha = NULL;
 	uint64_t usec = 0;
@@ -76,9 +89,24 @@ int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t i
 		return r;
 	/* A later run found every namespace in sync with its document. */
 	if (in_sync_sha256 && (r == -ENOENT || in_sync_usec > usec) &&
-	    tables_of(j, in_sync_sha256, ns_name, ret) >= 0)
+	    tables_of(j, cur, in_sync_sha256, ns_name, ret) >= 0)
 		return 0;
 	if (sha)
-		(void)tables_of(j, sha, ns_name, ret);
+		(void)tables_of(j, cur, sha, ns_name, ret);
 	return 0;
+}
+
+int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
+			      const char *ns_name, VerifiedTables *ret)
+{
+	return verified_tables(j, NULL, in_sync_sha256, in_sync_usec, ns_name, ret);
+}
+
+int reconcile_verified_tables_with(Journal *j, const Desired *current, const char *current_sha256,
+				   const char *in_sync_sha256, uint64_t in_sync_usec,
+				   const char *ns_name, VerifiedTables *ret)
+{
+	Current cur = {current, current_sha256};
+
+	return verified_tables(j, &cur, in_sync_sha256, in_sync_usec, ns_name, ret);
 }

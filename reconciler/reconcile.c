@@ -585,8 +585,9 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	/* What a rollback of the policy may put back. Without it (no
 	 * journal, or an unreadable one) the inverse rule locks down. */
 	if (!teardown)
-		(void)reconcile_verified_tables(run->journal, run->in_sync_mark, run->in_sync_usec,
-						name, &verified);
+		(void)reconcile_verified_tables_with(run->journal, run->desired, run->digest,
+						     run->in_sync_mark, run->in_sync_usec, name,
+						     &verified);
 	r = reconcile_observe_plan(&run->oc, run->desired, name, ns, teardown, now_usec_realtime(),
 				   &verified, &run->report->resolved, &have, &netns, &bp, &rep->plan,
 				   &rep->error);

@@ -137,6 +137,13 @@ int reconcile_observe_plan(ObserveContext *oc, const Desired *d, const char *nam
  * is known; < 0 only for journal errors. */
 int reconcile_verified_tables(Journal *j, const char *in_sync_sha256, uint64_t in_sync_usec,
 			      const char *ns_name, VerifiedTables *ret);
+/* The same, taking the tables of a document whose sha256 is current_sha256
+ * from current (already parsed and validated: the same bytes) instead of
+ * parsing the journal's copy again: most namespaces were last verified
+ * against the desired state being reconciled. */
+int reconcile_verified_tables_with(Journal *j, const Desired *current, const char *current_sha256,
+				   const char *in_sync_sha256, uint64_t in_sync_usec,
+				   const char *ns_name, VerifiedTables *ret);
 void verified_tables_done(VerifiedTables *v);
 
 /* The lock: <runtime_dir>/.lock, flock()ed, waiting up to timeout_ms.

@@ -274,6 +274,7 @@ static void after_pass(Daemon *d)
 {
 	daemon_netlink_refresh(d);
 	daemon_files_refresh(d);
+	daemon_units_after_pass(d);
 	update_status(d);
 	daemon_schedule(d);
 	daemon_metrics_schedule(d);
@@ -400,6 +401,7 @@ static void daemon_done(Daemon *d)
 {
 	daemon_netlink_free(d);
 	daemon_files_free(d);
+	daemon_units_free(d);
 	sd_event_source_disable_unref(d->pass_timer);
 	sd_event_source_disable_unref(d->metrics_timer);
 	journal_close(d->journal);

@@ -38,6 +38,14 @@ typedef struct DaemonHealth {
 	uint64_t latest_handshake_usec; /* the newest of its peers (CLOCK_REALTIME); 0: never */
 } DaemonHealth;
 
+/* The identity a desired namespace had when last seen (daemon-units.c). */
+typedef struct NsSeen {
+	char *name;
+	dev_t dev;
+	ino_t ino;
+	bool lost; /* gone since, and journaled */
+} NsSeen;
+
 struct Daemon {
 	sd_event *event;
 	Desired *desired; /* the last good desired state */
@@ -66,6 +74,8 @@ struct Daemon {
 	char *status;               /* last STATUS= sent */
 	uint64_t passes;            /* passes run (for tests and benchmarks) */
 	uint64_t overruns;
+	NsSeen *seen;
+	size_t n_seen;
 };
 
 /* Marks namespace name dirty (a birthplace name marks the namespaces whose
@@ -83,6 +93,12 @@ void daemon_schedule(Daemon *d);
  * A newly opened watch marks its namespace dirty: what changed before it
  * was open is seen by the pass. */
 void daemon_netlink_refresh(Daemon *d);
+
+/* After a pass: restarts, through systemd, the units confined to a
+ * namespace that was re-created, so that they leave the orphaned one
+ * (daemon-units.c). */
+void daemon_units_after_pass(Daemon *d);
+void daemon_units_free(Daemon *d);
 void daemon_netlink_free(Daemon *d);
 
 /* Tunnel health after a pass (daemon-health.c): alarms its transitions

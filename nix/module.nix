@@ -358,6 +358,17 @@ in
       };
     };
 
+    defaultNamespace = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "vpnapps";
+      description = ''
+        The namespace of units that set `vpn.enable` without `vpn.namespace`.
+        null (the default) keeps the selection explicit: such a unit is an
+        error.
+      '';
+    };
+
     reconcileTimeout = mkOption {
       type = types.str;
       default = "5min";

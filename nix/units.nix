@@ -97,6 +97,9 @@ let
 
   netnsPath = nsName: "${cfg.paths.netnsDir}/${nsName}";
 
+  # vpn.namespace, or services.vpnconf.defaultNamespace when that is unset.
+  effectiveNs = u: if u.vpn.namespace != null then u.vpn.namespace else cfg.defaultNamespace;
+
   # Helpers that resolve outside the namespace. The resolved sockets, not
   # their directory: /etc/resolv.conf may be a symlink into
   # /run/systemd/resolve, and the bind mount below follows it.
@@ -150,7 +153,7 @@ let
       example = "vpnapps";
       description = ''
         The namespace (a key of `services.vpnconf.namespaces`) to confine the
-        ${kind} to.
+        ${kind} to; null takes `services.vpnconf.defaultNamespace`.
       '';
     };
     allowRootInHighAssurance = mkOption {
@@ -197,13 +200,13 @@ let
     { config, ... }:
     {
       options.vpn = vpnOptions "service";
-      config = mkIf (config.vpn.enable && config.vpn.namespace != null) (mkMerge [
-        (commonWiring config.vpn.namespace)
+      config = mkIf (config.vpn.enable && effectiveNs config != null) (mkMerge [
+        (commonWiring (effectiveNs config))
         {
           serviceConfig = {
-            NetworkNamespacePath = netnsPath config.vpn.namespace;
-          } // dnsSettings config.vpn.namespace;
-          restartTriggers = dnsTrigger config.vpn.namespace;
+            NetworkNamespacePath = netnsPath (effectiveNs config);
+          } // dnsSettings (effectiveNs config);
+          restartTriggers = dnsTrigger (effectiveNs config);
         }
         (mkIf (!config.vpn.keepNetworkCapabilities) {
           # Last, so that these lines restrict whatever the service's own
@@ -222,10 +225,10 @@ let
     { config, ... }:
     {
       options.vpn = vpnOptions "socket";
-      config = mkIf (config.vpn.enable && config.vpn.namespace != null) (mkMerge [
-        (commonWiring config.vpn.namespace)
+      config = mkIf (config.vpn.enable && effectiveNs config != null) (mkMerge [
+        (commonWiring (effectiveNs config))
         {
-          socketConfig.NetworkNamespacePath = netnsPath config.vpn.namespace;
+          socketConfig.NetworkNamespacePath = netnsPath (effectiveNs config);
           # Default dependencies would order the socket before
           # sockets.target, which comes before vpnconf.service (through
           # basic.target): a cycle. These are the defaults, without it.
@@ -243,7 +246,7 @@ let
   sockets = confined config.systemd.sockets;
 
   renderUnit = execConfig: u: {
-    namespace = u.vpn.namespace;
+    namespace = effectiveNs u;
     user =
       let
         user = execConfig.User or null;
@@ -276,16 +279,16 @@ let
     kind: name: u: execConfig:
     let
       where = "systemd.${kind}s.${name}";
-      ns = u.vpn.namespace;
+      ns = effectiveNs u;
     in
     [
       {
         assertion = ns != null;
-        message = "${where}.vpn.namespace must be set when ${where}.vpn.enable is true.";
+        message = "${where}.vpn.namespace must be set when ${where}.vpn.enable is true (or set services.vpnconf.defaultNamespace).";
       }
       {
         assertion = ns == null || cfg.namespaces ? ${ns};
-        message = "${where}.vpn.namespace names \"${toString ns}\", which services.vpnconf.namespaces does not define.";
+        message = "${if u.vpn.namespace != null then "${where}.vpn.namespace" else "services.vpnconf.defaultNamespace"} names \"${toString ns}\", which services.vpnconf.namespaces does not define.";
       }
       {
         assertion = !truthy (execConfig.PrivateNetwork or false);
@@ -321,8 +324,8 @@ let
         other = config.systemd.services.${svc} or null;
       in
       optional (other != null) {
-        assertion = other.vpn.enable && other.vpn.namespace == s.vpn.namespace;
-        message = "systemd.sockets.${name} is confined to namespace \"${toString s.vpn.namespace}\"; its service systemd.services.${svc} must set vpn.enable and the same vpn.namespace.";
+        assertion = other.vpn.enable && effectiveNs other == effectiveNs s;
+        message = "systemd.sockets.${name} is confined to namespace \"${toString (effectiveNs s)}\"; its service systemd.services.${svc} must set vpn.enable and the same vpn.namespace.";
       }
     ) sockets
     ++ mapAttrsToList (

@@ -666,6 +666,50 @@ lib.runTests {
     };
   };
 
+  testDefaultNamespace = {
+    expr =
+      let
+        web = {
+          serviceConfig.DynamicUser = true;
+          vpn.enable = true;
+        };
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.defaultNamespace = "vpnapps";
+            systemd.services.web = web;
+          }
+        ];
+        explicit = eval [
+          managedExample
+          { systemd.services.web = web; }
+        ];
+        unknown = eval [
+          managedExample
+          {
+            services.vpnconf.defaultNamespace = "nope";
+            systemd.services.web = web;
+          }
+        ];
+      in
+      {
+        path = c.systemd.services.web.serviceConfig.NetworkNamespacePath;
+        bound = c.systemd.services.web.bindsTo;
+        rendered = c.services.vpnconf.desiredState.units."web.service".namespace;
+        failures = failures c;
+        explicitByDefault = anyFailure "web.vpn.namespace must be set" explicit;
+        unknownDefault = anyFailure "services.vpnconf.defaultNamespace names \"nope\"" unknown;
+      };
+    expected = {
+      path = "/run/netns/vpnapps";
+      bound = [ "vpnconf.service" ];
+      rendered = "vpnapps";
+      failures = [ ];
+      explicitByDefault = true;
+      unknownDefault = true;
+    };
+  };
+
   testPublish = {
     expr =
       let

@@ -254,6 +254,10 @@ static json_t *status_json(const NsStatus *s, const Desired *d)
 	json_object_set_new(j, "namespace", json_string(netns_state_str(s)));
 	json_object_set_new(j, "present", json_boolean(s->have.netns_state == NETNS_PRESENT));
 	json_object_set_new(j, "owned", json_boolean(s->have.owned));
+	json_object_set_new(j, "notOwnedReason",
+			    json_string_or_null(s->have.netns_state == NETNS_PRESENT && !s->have.owned
+							? s->have.not_owned_why
+							: NULL));
 	json_object_set_new(j, "sync", json_string(sync_str(s)));
 	json_object_set_new(j, "inSync", json_boolean(s->ns && !s->error && s->plan.n == 0 &&
 						      s->have.netns_state == NETNS_PRESENT));
@@ -345,6 +349,8 @@ static void print_status(const NsStatus *s, const Desired *d)
 
 	printf("%s: %s\n", s->name, sync_str(s));
 	printf("    namespace: %s/%s (%s)\n", d->netns_dir, s->name, netns_state_str(s));
+	if (s->have.netns_state == NETNS_PRESENT && !s->have.owned && s->have.not_owned_why)
+		printf("               %s\n", s->have.not_owned_why);
 	if (s->error)
 		printf("    error:     %s\n", s->error);
 	if (s->have.netns_state == NETNS_PRESENT)

@@ -50,6 +50,9 @@ after=$(in_ns "$NS" nft list ruleset)
 contains "$(in_ns "$NS" nft list tables)" "table inet othertool" || fail "othertool's table is gone"
 capture 1 vc reconcile
 [ "$before" = "$(in_ns "$NS" nft list ruleset)" ] || fail "a second run changed the other tool's tables"
+[ "$(vc status --json | json "d['namespaces'][0]['notOwnedReason']")" != null ] ||
+  fail "status does not say why the namespace is not vpnconf's"
+contains "$(vc status)" "names another namespace" || fail "status: $(vc status)"
 
 note "down does not touch it either, and forgets vpnconf's stale marker"
 capture 0 vc down "$NS"

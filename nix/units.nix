@@ -145,6 +145,28 @@ let
       )
     );
 
+  # vpn.restrictBind: binds only to the ports the namespace lets in (from
+  # the tunnel, from the host, published); nftables stays the enforcement.
+  bindSettings =
+    nsName:
+    let
+      ns = cfg.namespaces.${nsName} or null;
+      tcp = lib.unique (
+        lib.sort (a: b: a < b) (
+          ns.ingress.fromHost.tcp
+          ++ ns.publishToHost.tcp
+          ++ ns.ingress.fromTunnel.tcp
+          ++ map (p: p.port) ns.publish
+        )
+      );
+    in
+    optionalAttrs (ns != null) {
+      SocketBindAllow =
+        map (p: "tcp:${toString p}") tcp
+        ++ map (p: "udp:${toString p}") (lib.unique (lib.sort (a: b: a < b) ns.ingress.fromTunnel.udp));
+      SocketBindDeny = "any";
+    };
+
   vpnOptions = kind: {
     enable = mkEnableOption "confinement of this ${kind} in a vpnconf namespace";
     namespace = mkOption {
@@ -154,6 +176,17 @@ let
       description = ''
         The namespace (a key of `services.vpnconf.namespaces`) to confine the
         ${kind} to; null takes `services.vpnconf.defaultNamespace`.
+      '';
+    };
+    restrictBind = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Let the ${kind} bind only to the ports its namespace lets in
+        (`ingress.fromTunnel`, `ingress.fromHost`, `publishToHost`, the
+        `port` of `publish` entries), through `SocketBindAllow=` and
+        `SocketBindDeny=any`: defense in depth, nftables stays the
+        enforcement.
       '';
     };
     allowRootInHighAssurance = mkOption {
@@ -208,6 +241,7 @@ let
           } // dnsSettings (effectiveNs config);
           restartTriggers = dnsTrigger (effectiveNs config);
         }
+        (mkIf config.vpn.restrictBind { serviceConfig = bindSettings (effectiveNs config); })
         (mkIf (!config.vpn.keepNetworkCapabilities) {
           # Last, so that these lines restrict whatever the service's own
           # lines allow: systemd ANDs a "~" line of CapabilityBoundingSet=
@@ -228,7 +262,9 @@ let
       config = mkIf (config.vpn.enable && effectiveNs config != null) (mkMerge [
         (commonWiring (effectiveNs config))
         {
-          socketConfig.NetworkNamespacePath = netnsPath (effectiveNs config);
+          socketConfig = {
+            NetworkNamespacePath = netnsPath (effectiveNs config);
+          } // lib.optionalAttrs config.vpn.restrictBind (bindSettings (effectiveNs config));
           # Default dependencies would order the socket before
           # sockets.target, which comes before vpnconf.service (through
           # basic.target): a cycle. These are the defaults, without it.
@@ -255,6 +291,7 @@ let
     dynamicUser = truthy (execConfig.DynamicUser or false);
     inherit (u.vpn) allowRootInHighAssurance;
   }
+  // optionalAttrs u.vpn.restrictBind { restrictBind = true; }
   // optionalAttrs (u.vpn.keepNetworkCapabilities or false) {
     # What vpnconf-generator needs to leave the capabilities alone, as
     # the settings above do.

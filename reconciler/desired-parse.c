@@ -106,6 +106,7 @@ static const JsonField unit_fields[] = {
 	{"allowRootInHighAssurance", json_dispatch_bool,
 	 offsetof(Unit, allow_root_in_high_assurance)},
 	{"keepNetworkCapabilities", json_dispatch_bool, offsetof(Unit, keep_network_capabilities)},
+	{"restrictBind", json_dispatch_bool, offsetof(Unit, restrict_bind)},
 	{},
 };
 

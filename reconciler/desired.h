@@ -183,6 +183,7 @@ typedef struct Unit {
 	bool dynamic_user;
 	bool allow_root_in_high_assurance;
 	bool keep_network_capabilities;
+	bool restrict_bind;
 } Unit;
 
 typedef struct Desired {

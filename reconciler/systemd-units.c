@@ -94,6 +94,42 @@ static bool unit_is_socket(const Unit *u)
 	return n > 7 && streq(u->name + n - 7, ".socket");
 }
 
+static void add_port(uint16_t **l, size_t *n, uint16_t port)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*l)[i] == port)
+			return;
+	*ARRAY_APPEND(*l, *n) = port;
+}
+
+static int port_compare(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* vpn.restrictBind: binds only to the ports the namespace lets in (from
+ * the tunnel, from the host, published), as defense in depth; nftables
+ * stays the enforcement. */
+static void write_restrict_bind(FILE *f, const Namespace *ns)
+{
+	_cleanup_free_ uint16_t *tcp = NULL;
+	size_t n_tcp = 0;
+
+	for (size_t i = 0; i < ns->ingress_host_tcp.n; i++)
+		add_port(&tcp, &n_tcp, ns->ingress_host_tcp.ports[i]);
+	for (size_t i = 0; i < ns->ingress_tunnel_tcp.n; i++)
+		add_port(&tcp, &n_tcp, ns->ingress_tunnel_tcp.ports[i]);
+	FOREACH_ARRAY(p, ns->publish, ns->n_publish)
+		add_port(&tcp, &n_tcp, p->port);
+	if (n_tcp > 0)
+		qsort(tcp, n_tcp, sizeof(uint16_t), port_compare);
+	for (size_t i = 0; i < n_tcp; i++)
+		fprintf(f, "SocketBindAllow=tcp:%u\n", (unsigned)tcp[i]);
+	for (size_t i = 0; i < ns->ingress_tunnel_udp.n; i++)
+		fprintf(f, "SocketBindAllow=udp:%u\n", (unsigned)ns->ingress_tunnel_udp.ports[i]);
+	fputs("SocketBindDeny=any\n", f);
+}
+
 char *systemd_units_render_confined(const Desired *d, const Unit *u)
 {
 	const Namespace *ns = desired_find_namespace(d, u->namespace);
@@ -112,6 +148,8 @@ char *systemd_units_render_confined(const Desired *d, const Unit *u)
 	if (unit_is_socket(u)) {
 		write_socket_dependencies(f);
 		fprintf(f, "\n[Socket]\nNetworkNamespacePath=%s/%s\n", d->netns_dir, ns->name);
+		if (u->restrict_bind)
+			write_restrict_bind(f, ns);
 		return memstream_done(f, &buf);
 	}
 	fprintf(f, "\n[Service]\nNetworkNamespacePath=%s/%s\n", d->netns_dir, ns->name);
@@ -127,6 +165,8 @@ char *systemd_units_render_confined(const Desired *d, const Unit *u)
 	/* A "~" line is ANDed into the bounding set built so far, and
 	 * removed from an address-family allow-list before it: last, these
 	 * restrict whatever the unit's own lines allow. */
+	if (u->restrict_bind)
+		write_restrict_bind(f, ns);
 	if (!u->keep_network_capabilities)
 		fputs("CapabilityBoundingSet=~CAP_NET_RAW CAP_NET_ADMIN\n"
 		      "RestrictAddressFamilies=~AF_PACKET\n",

@@ -38,13 +38,14 @@ in
           port = 9091;
         }
       ];
+      services.vpnconf.namespaces.vpnapps.ingress.fromTunnel.udp = [ 51413 ];
       systemd.services.web = {
         serviceConfig.DynamicUser = true;
-        vpn = confined { };
+        vpn = confined { restrictBind = true; };
       };
       systemd.sockets.web = {
         listenStreams = [ "8080" ];
-        vpn = confined { };
+        vpn = confined { restrictBind = true; };
       };
       systemd.services.pinger = {
         serviceConfig.User = "pinger";

@@ -15,7 +15,7 @@ OWNED = {
     "ProtectSystem", "ProtectHome", "ProtectKernelTunables", "ProtectKernelModules",
     "ProtectControlGroups", "RestrictNamespaces", "RestrictRealtime",
     "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute",
-    "SystemCallArchitectures", "SystemCallFilter",
+    "SystemCallArchitectures", "SystemCallFilter", "SocketBindAllow", "SocketBindDeny",
 }
 SUBSET = {"After", "Before", "Wants"}
 IGNORED = {"Description", "Documentation", "ExecStart", "ExecStop"}

@@ -90,6 +90,30 @@ TEST(keep_network_capabilities_drops_the_restrictions)
 	ASSERT_TRUE(strstr(s, "NetworkNamespacePath=/run/netns/vpnapps\n"));
 }
 
+TEST(restrict_bind_allows_the_namespace_ports_only)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+		DOC(.units = "{'web.service': {'namespace': 'vpnapps', 'restrictBind': true}, "
+			     "'web.socket': {'namespace': 'vpnapps', 'restrictBind': true}, "
+			     "'other.service': {'namespace': 'vpnapps'}}",
+		    .ns = "'ingress': {'fromTunnel': {'tcp': [51413, 80], 'udp': [51413]}}, "
+			  "'publishToHost': {'tcp': [8080]}, "
+			  "'publish': [{'listen': '192.0.2.1:80', 'port': 9091}]"));
+	_cleanup_free_ char *s = systemd_units_render_confined(d, find_unit(d, "web.service")),
+			    *k = systemd_units_render_confined(d, find_unit(d, "web.socket")),
+			    *o = systemd_units_render_confined(d, find_unit(d, "other.service"));
+	static const char want[] = "SocketBindAllow=tcp:80\n"
+				   "SocketBindAllow=tcp:8080\n"
+				   "SocketBindAllow=tcp:9091\n"
+				   "SocketBindAllow=tcp:51413\n"
+				   "SocketBindAllow=udp:51413\n"
+				   "SocketBindDeny=any\n";
+
+	ASSERT_TRUE(strstr(s, want));
+	ASSERT_TRUE(strstr(k, want));
+	ASSERT_TRUE(!strstr(o, "SocketBind"));
+}
+
 TEST(compat_dns_has_no_resolver_files)
 {
 	_cleanup_(desired_freep) Desired *d = accept_doc(

@@ -90,6 +90,16 @@ static const char *policy_text(const NsStatus *s)
 	return "foreign (a table vpnconf did not make holds its name)";
 }
 
+/* The host-side table of the host link: "present" (vpnconf's, whether in
+ * sync or not: differences are listed with the others), "absent" or
+ * "foreign". */
+static const char *host_table_text(const NsStatus *s)
+{
+	if (!s->have.host_table)
+		return "absent";
+	return nft_table_kind(s->have.host_table) == NFT_TABLE_HOST ? "present" : "foreign";
+}
+
 static const char *tunnel_state(const LinkInfo *t)
 {
 	return t ? (t->up ? "up" : "down") : "absent";
@@ -279,6 +289,7 @@ static json_t *status_json(const NsStatus *s, const Desired *d)
 			json_object_set_new(hl, "present", json_boolean(h));
 			json_object_set_new(hl, "hostAddresses", h ? addrs_json(h) : json_array());
 		}
+		json_object_set_new(hl, "hostTable", json_string(host_table_text(s)));
 		json_object_set_new(j, "hostLink", hl);
 		json_object_set_new(dns, "mode", json_string(dns_mode_to_string(s->ns->dns_mode)));
 		json_t *servers = json_array();
@@ -358,8 +369,10 @@ static void print_status(const NsStatus *s, const Desired *d)
 	if (s->ns) {
 		print_tunnel(s);
 		if (s->ns->host_link)
-			printf("    host link: %s <-> %s, %s\n", s->ns->host_if, s->ns->ns_if,
-			       s->have.host_link ? (s->have.host_link->up ? "up" : "down") : "absent");
+			printf("    host link: %s <-> %s, %s; host-side table %s\n", s->ns->host_if,
+			       s->ns->ns_if,
+			       s->have.host_link ? (s->have.host_link->up ? "up" : "down") : "absent",
+			       host_table_text(s));
 		printf("    dns:       %s; ipv6: %s; egress: %s; profile: %s\n",
 		       dns_mode_to_string(s->ns->dns_mode), ipv6_mode_to_string(s->ns->ipv6_mode),
 		       egress_mode_to_string(s->ns->egress_mode),

@@ -31,6 +31,8 @@ nft delete table inet "$TABLE"
 up
 contains "$(nft list table inet "$TABLE")" 'comment "vpnconf:host"' ||
   fail "host-side table without its marker: $(nft list table inet "$TABLE")"
+[ "$(vc status --json | json 'd["namespaces"][0]["hostLink"]["hostTable"]')" = present ] ||
+  fail "status does not show the host-side table"
 
 # The host routes, IPv4 and IPv6, and has a LAN behind it.
 sysctl -qw net.ipv4.ip_forward=1
@@ -99,6 +101,8 @@ read -r h o l o6 l6 <<<"$(received)"
 before=$(received)
 
 note "drift: the missing table is reported and put back"
+capture 0 vc status
+contains "$OUT" "host-side table absent" || fail "status does not say the host-side table is absent"
 capture 2 vc plan
 contains "$OUT" "nft table inet $TABLE" || fail "plan does not name the host-side table"
 expect_rc 0 vc reconcile

@@ -304,6 +304,28 @@ let
       ${key} = removePrefix prefix path;
     };
 
+  # A namespace whose tunnel interface networking.wireguard defines is, unless
+  # its configuration says otherwise, that external tunnel moved into it, as
+  # with the earlier services.vpnConfinement module: the interface gets the
+  # namespace as its interfaceNamespace by default. Neither default creates
+  # an attribute, so neither depends on itself.
+  wgInterfaces = config.networking.wireguard.interfaces or { };
+  externalByDefault =
+    { config, ... }:
+    {
+      config.wireguard.managed = lib.mkDefault (!(wgInterfaces ? ${config.wireguard.interface}));
+    };
+  movedInto =
+    ifname:
+    let
+      l = attrNames (
+        lib.filterAttrs (
+          _: ns: !ns.wireguard.managed && ns.wireguard.interface == ifname
+        ) cfg.namespaces
+      );
+    in
+    if cfg.enable && l != [ ] then builtins.head l else null;
+
   absolutePath = types.addCheck types.str (hasPrefix "/") // {
     description = "absolute path";
   };
@@ -311,12 +333,28 @@ in
 {
   imports = [
     units.module
+    # The options of the shell-unit module vpnconf replaces: the same
+    # tree under its old name, with a warning naming the new one.
+    (lib.mkRenamedOptionModule [ "services" "vpnConfinement" ] [ "services" "vpnconf" ])
     (lib.mkRemovedOptionModule [ "services" "vpnconf" "drift" "checkInterval" ] ''
       The drift timer is gone: vpnconf-watch.service repairs drift as the
       kernel reports it, and re-checks everything every
       services.vpnconf.drift.periodicSeconds.
     '')
   ];
+
+  options.networking.wireguard.interfaces = mkOption {
+    type = types.attrsOf (
+      types.submodule (
+        { name, ... }:
+        {
+          config.interfaceNamespace = lib.mkIf (movedInto name != null) (
+            lib.mkDefault (movedInto name)
+          );
+        }
+      )
+    );
+  };
 
   options.services.vpnconf = {
     enable = mkEnableOption "vpnconf, fail-closed WireGuard confinement of selected services";
@@ -438,7 +476,13 @@ in
     };
 
     namespaces = mkOption {
-      type = types.attrsOf (types.submodule (import ./namespace.nix { inherit lib; }));
+      type = types.attrsOf (
+        types.submodule [
+          (import ./namespace.nix { inherit lib; })
+          externalByDefault
+        ]
+      );
+      apply = lib.filterAttrs (_: ns: ns.enable);
       default = { };
       example = literalExpression ''
         {

@@ -345,6 +345,16 @@ in
 { name, config, ... }:
 {
   options = {
+    enable = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Whether the namespace exists; false leaves it out of the desired
+        state (as the earlier `services.vpnConfinement` module's
+        `namespaces.<name>.enable`).
+      '';
+    };
+
     securityProfile = mkOption {
       type = types.enum [
         "balanced"

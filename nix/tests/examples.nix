@@ -40,6 +40,44 @@ in
 {
   inherit publicKey;
 
+  # The README example of the earlier services.vpnConfinement module, as
+  # written there (publicKey "..." included): the alias, a namespace
+  # `enable`, and a networking.wireguard interface without
+  # interfaceNamespace that the namespace's wireguard.interface names.
+  original = {
+    services.vpnConfinement = {
+      enable = true;
+      namespaces.vpnapps = {
+        enable = true;
+        wireguard.interface = "wg0";
+        dns = {
+          mode = "strict";
+          servers = [ "10.64.0.1" ];
+        };
+        ipv6.mode = "disable";
+        egress.mode = "allowAllTunnel";
+      };
+    };
+    networking.wireguard.interfaces.wg0 = {
+      privateKeyFile = "/run/keys/wg.key";
+      ips = [ "10.0.0.2/32" ];
+      peers = [
+        {
+          publicKey = "...";
+          endpoint = "198.51.100.10:51820";
+          allowedIPs = [ "0.0.0.0/0" ];
+        }
+      ];
+    };
+    systemd.services.my-service = {
+      serviceConfig.DynamicUser = true;
+      vpn = {
+        enable = true;
+        namespace = "vpnapps";
+      };
+    };
+  };
+
   managed = example {
     interface = "wg0";
     managed = true;

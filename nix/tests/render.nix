@@ -666,6 +666,44 @@ lib.runTests {
     };
   };
 
+  testOriginalReadmeExample = {
+    expr =
+      let
+        c = eval [ examples.original ];
+      in
+      {
+        warned = lib.any (lib.hasInfix "has been renamed to `services.vpnconf'") c.warnings;
+        interfaceNamespace = c.networking.wireguard.interfaces.wg0.interfaceNamespace;
+        inherit (c.services.vpnconf.desiredState.namespaces.vpnapps.wireguard) managed interface;
+        unit = c.services.vpnconf.desiredState.units."my-service.service";
+        bound = lib.elem "wireguard-wg0.service" c.systemd.services.my-service.bindsTo;
+        failures = failures c;
+      };
+    expected = {
+      warned = true;
+      interfaceNamespace = "vpnapps";
+      managed = false;
+      interface = "wg0";
+      unit = {
+        namespace = "vpnapps";
+        user = null;
+        dynamicUser = true;
+        allowRootInHighAssurance = false;
+      };
+      bound = true;
+      failures = [ ];
+    };
+  };
+
+  testDisabledNamespaceIsLeftOut = {
+    expr =
+      (eval [
+        managedExample
+        { services.vpnconf.namespaces.other.enable = false; }
+      ]).services.vpnconf.desiredState.namespaces ? other;
+    expected = false;
+  };
+
   testDefaultNamespace = {
     expr =
       let

@@ -64,6 +64,9 @@ in
       services.vpnconf.namespaces.vpnapps.dns.allowHostResolverIPC = true;
     }
   ];
+  # The earlier module's README example, verbatim (nix/tests/examples.nix):
+  # the generator must accept the file it renders.
+  original = eval [ run.examples.original ];
   # Compat DNS.
   compat = eval [
     managed

@@ -3,7 +3,7 @@
 # points. After every kill the state must be fail-closed: a namespace, if
 # it exists, holds the deny-by-default policy (or the lockdown table) and
 # no interface but loopback and vpnconf's host link end; the host holds no
-# interface but vpnconf's veth. The next reconcile (or down) finishes the
+# interface but vpnconf's veth, and that only with its host-side table. The next reconcile (or down) finishes the
 # job and records the transaction the kill left running as interrupted.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +24,8 @@ calibrate() {
   WIN_HI=$((WIN_HI + 1000))
 }
 
-# Five steps: namespace, pinning table, host link, two resolver files.
+# Six steps: namespace, pinning table, host-side table, host link, two
+# resolver files.
 write_config <<'EOF'
       "wireguard": { "interface": "wg0", "managed": false,
                      "endpointPinning": { "enable": true },
@@ -67,6 +68,12 @@ fail_closed() {
     # reconcile restores the alias.
     contains "$l" "alias" && ! contains "$l" "alias vpnconf:$NS:hostlink" &&
       fail "round $round: $HOST_IF has a foreign alias: $l"
+    # Raw frames from inside pass no hook of the namespace: the host end
+    # never exists without its host-side table.
+    table=$(nft list table inet "vpnconf-host-$NS" 2>&1) ||
+      fail "round $round: the host end of the host link without its host-side table: $table"
+    contains "$table" 'comment "vpnconf:host"' ||
+      fail "round $round: host-side table unmarked: $table"
   fi
   table=$(nft list table inet "vpnconf-pin-$NS" 2>/dev/null) || return 0
   contains "$table" 'comment "vpnconf:pin"' || fail "round $round: pinning table unmarked: $table"

@@ -64,37 +64,35 @@ static bool taken_down(Daemon *d, const char *name)
 void daemon_namespace_lost(Daemon *d, const char *name)
 {
 	for (size_t i = 0; i < d->desired->n_namespaces; i++)
-		if (streq(d->desired->namespaces[i].name, name) && d->lost[i] == LOST_NO)
+		if (streq(d->desired->namespaces[i].name, name) && d->lost[i] != LOST_SUSPECTED)
 			d->lost[i] = LOST_SUSPECTED;
 }
 
-/* After a pass: alarm a namespace removed behind vpnconf's back (unless
- * its last transaction before the pass was a "vpnconf down": was_down),
- * and its re-creation. */
+bool daemon_lost_by_down(const Daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->desired->n_namespaces; i++)
+		if (streq(d->desired->namespaces[i].name, name))
+			return d->lost[i] == LOST_BY_DOWN;
+	return false;
+}
+
+/* After a pass: tell whether a namespace whose mount went away was taken
+ * down by "vpnconf down" (its last transaction before the pass: was_down)
+ * or removed behind vpnconf's back. The journal entries (namespace-lost,
+ * namespace-recreated, with the confined units restarted) are
+ * daemon-units.c's; it leaves out the former. */
 static void lost_update(Daemon *d, size_t i, const NamespaceReport *n, bool was_down)
 {
-	const char *txn = n->txn_id[0] ? n->txn_id : NULL;
-
-	if (d->lost[i] == LOST_SUSPECTED) {
-		if (was_down) {
-			d->lost[i] = LOST_NO;
-			return;
-		}
-		log_warning("%s: the namespace was removed behind vpnconf's back", n->name);
-		log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST, n->name, NULL,
-			  "namespace-lost",
-			  "vpnconf: namespace %s was unmounted or deleted behind vpnconf's back",
-			  n->name);
-		d->lost[i] = LOST_REPORTED;
-	}
-	if (d->lost[i] == LOST_REPORTED && n->outcome == NS_APPLIED) {
-		log_event(LOG_NOTICE, VPNCONF_MESSAGE_NAMESPACE_RECREATED, n->name, txn,
-			  "namespace-recreated",
-			  "vpnconf: namespace %s re-created after it was removed behind "
-			  "vpnconf's back",
-			  n->name);
+	if (d->lost[i] == LOST_BY_DOWN)
 		d->lost[i] = LOST_NO;
+	if (d->lost[i] != LOST_SUSPECTED)
+		return;
+	if (was_down) {
+		d->lost[i] = LOST_BY_DOWN;
+		return;
 	}
+	log_warning("%s: the namespace was removed behind vpnconf's back", n->name);
+	d->lost[i] = LOST_NO;
 }
 
 void daemon_mark_all(Daemon *d)

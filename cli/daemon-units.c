@@ -189,11 +189,12 @@ void daemon_units_after_pass(Daemon *d)
 		if (!ns_identity(d, ns->name, &dev, &ino)) {
 			if (s && !s->lost) {
 				s->lost = true;
-				log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST, ns->name, NULL,
-					  "namespace-lost",
-					  "vpnconf daemon: namespace %s was removed behind vpnconf's "
-					  "back",
-					  ns->name);
+				if (!daemon_lost_by_down(d, ns->name))
+					log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST,
+						  ns->name, NULL, "namespace-lost",
+						  "vpnconf daemon: namespace %s was removed behind "
+						  "vpnconf's back",
+						  ns->name);
 			}
 			continue;
 		}
@@ -204,7 +205,7 @@ void daemon_units_after_pass(Daemon *d)
 		}
 		if (s->dev == dev && s->ino == ino)
 			continue;
-		if (!s->lost)
+		if (!s->lost && !daemon_lost_by_down(d, ns->name))
 			log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST, ns->name, NULL,
 				  "namespace-lost",
 				  "vpnconf daemon: namespace %s was replaced behind vpnconf's back",

@@ -68,7 +68,9 @@ struct Daemon {
 
 	NamespaceOutcome *outcomes; /* per desired namespace, last pass */
 	DaemonHealth *health;       /* per desired namespace */
-	enum { LOST_NO, LOST_SUSPECTED, LOST_REPORTED } *lost; /* per desired namespace */
+	/* Per desired namespace: its mount went away (SUSPECTED) and the
+	 * pass found "vpnconf down" did it (BY_DOWN, for one pass). */
+	enum { LOST_NO, LOST_SUSPECTED, LOST_BY_DOWN } *lost;
 	char *metrics_file;         /* --metrics-file; NULL: none */
 	sd_event_source *metrics_timer;
 	char *status;               /* last STATUS= sent */
@@ -85,6 +87,8 @@ void daemon_mark_all(Daemon *d);
 /* The path of desired namespace name no longer holds the namespace that
  * was watched: alarmed once, until it is re-created. */
 void daemon_namespace_lost(Daemon *d, const char *name);
+/* The namespace's removal seen by the last pass was a "vpnconf down". */
+bool daemon_lost_by_down(const Daemon *d, const char *name);
 void daemon_mark_full(Daemon *d);
 void daemon_schedule(Daemon *d);
 

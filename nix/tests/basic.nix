@@ -56,6 +56,14 @@ in
             };
             dns.servers = [ "10.100.0.1" ];
             publishToHost.tcp = [ 9000 ];
+            # The same web server on the client's own loopback, without
+            # the host link: a socket of the host and a proxy inside.
+            publish = [
+              {
+                listen = "127.0.0.1:9090";
+                port = 9000;
+              }
+            ];
           };
         };
 
@@ -148,6 +156,13 @@ in
       with subtest("the published port is reachable from the host, nothing from the tunnel"):
           client.succeed(f"curl -sf --max-time 10 http://{ns_address}:9000/ | grep -qx confined")
           server.fail("curl -sf --max-time 5 http://10.100.0.2:9000/")
+
+      with subtest("publish: the host reaches the web server through the proxy in the namespace"):
+          client.wait_for_unit("vpnconf-publish-vpnapps-0.socket")
+          client.succeed("curl -sf --max-time 10 http://127.0.0.1:9090/ | grep -qx confined")
+          pid = client.succeed("systemctl show -P MainPID vpnconf-publish-vpnapps-0.service").strip()
+          netns = client.succeed("stat -L -c %i /run/netns/vpnapps").strip()
+          assert client.succeed(f"stat -L -c %i /proc/{pid}/ns/net").strip() == netns
 
       with subtest("losing the tunnel fails closed"):
           server.succeed("systemctl stop wireguard-wg0.service")

@@ -139,6 +139,9 @@ void parse_wireguard(ParseContext *c, const char *path, json_t *v, void *base,
 		     const JsonField *f);
 /* The "publish" array of a namespace (base: Namespace). */
 void parse_publish(ParseContext *c, const char *path, json_t *v, void *base, const JsonField *f);
+/* The "portForwarding" object of a namespace (base: Namespace). */
+void parse_port_forwarding(ParseContext *c, const char *path, json_t *v, void *base,
+			   const JsonField *f);
 /* One namespace: defaults, the object at path, then the derivations. */
 void parse_namespace(ParseContext *c, const char *path, const char *name, json_t *v,
 		     Namespace *ns);

@@ -225,6 +225,7 @@ static const JsonField namespace_fields[] = {
 	{"publishToHost", json_dispatch_nested, 0, 0, 0, 0, publish_fields},
 	{"publish", parse_publish},
 	{"hostLink", json_dispatch_nested, 0, 0, 0, 0, host_link_fields},
+	{"portForwarding", parse_port_forwarding},
 	{},
 };
 
@@ -245,6 +246,12 @@ static void namespace_init(Namespace *ns, const char *name)
 		.ipv6_mode = IPV6_MODE_DISABLE,
 		.egress_mode = EGRESS_MODE_ALLOW_ALL_TUNNEL,
 		.allow_essential_icmp = true,
+		.pf = {
+			.mode = PORT_FORWARD_NONE,
+			.tcp = true,
+			.udp = true,
+			.lifetime_seconds = PORT_FORWARD_LIFETIME_MIN,
+		},
 	};
 }
 

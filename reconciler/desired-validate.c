@@ -267,8 +267,79 @@ static void validate_high_assurance(Validator *v, const Namespace *ns)
 		ns_error(v, ns, "wireguard.allowedIPsAsRoutes", "%s true", ha);
 }
 
+static bool gateway_in_allowed_ips(const Namespace *ns)
+{
+	FOREACH_ARRAY(p, ns->wg.peers, ns->wg.n_peers)
+		for (size_t i = 0; i < p->n_allowed_ips; i++)
+			if (ipprefix_contains(&p->allowed_ips[i], &ns->pf.gateway))
+				return true;
+	return false;
+}
+
+static bool tunnel_has_family(const Namespace *ns, int family)
+{
+	for (size_t i = 0; i < ns->wg.n_addresses; i++)
+		if (ns->wg.addresses[i].addr.family == family)
+			return true;
+	return false;
+}
+
+/* The NAT-PMP gateway is reached through the tunnel: an address of the
+ * tunnel's family, routed into it. For an external tunnel neither is
+ * known, and the policy still only lets the requests out through it. */
+static void validate_gateway(Validator *v, const Namespace *ns)
+{
+	const PortForwarding *pf = &ns->pf;
+	char buf[IPADDR_STRLEN];
+
+	if (pf->gateway.family == 0) {
+		ns_error(v, ns, "portForwarding.gateway", "is required for mode \"natpmp\"");
+		return;
+	}
+	ipaddr_to_string(&pf->gateway, buf);
+	if (pf->gateway.family != AF_INET) {
+		ns_error(v, ns, "portForwarding.gateway",
+			 "%s: NAT-PMP (RFC 6886) works over IPv4 only", buf);
+		return;
+	}
+	if (!ns->wg.managed)
+		return;
+	if (!tunnel_has_family(ns, AF_INET))
+		ns_error(v, ns, "portForwarding.gateway",
+			 "%s is IPv4 but the tunnel has no IPv4 address (wireguard.addresses)",
+			 buf);
+	else if (!gateway_in_allowed_ips(ns))
+		ns_error(v, ns, "portForwarding.gateway",
+			 "%s is in no peer's allowedIPs: requests would not enter the tunnel", buf);
+}
+
+static void validate_port_forwarding(Validator *v, const Namespace *ns)
+{
+	const PortForwarding *pf = &ns->pf;
+	const char *mode = port_forward_mode_to_string(pf->mode);
+
+	if (pf->mode == PORT_FORWARD_NATPMP)
+		validate_gateway(v, ns);
+	else if (pf->gateway.family != 0)
+		ns_error(v, ns, "portForwarding.gateway",
+			 "is only for mode \"natpmp\", not \"%s\"", mode);
+
+	if (pf->mode == PORT_FORWARD_STATIC) {
+		if (pf->static_ports.n == 0)
+			ns_error(v, ns, "portForwarding.staticPorts",
+				 "must not be empty for mode \"static\"");
+	} else if (pf->static_ports_given)
+		ns_error(v, ns, "portForwarding.staticPorts",
+			 "is only for mode \"static\", not \"%s\"", mode);
+
+	if (pf->mode == PORT_FORWARD_NONE && pf->on_change)
+		ns_error(v, ns, "portForwarding.onChange",
+			 "needs a forwarded port: mode is \"none\"");
+}
+
 static void validate_namespace(Validator *v, const Namespace *ns)
 {
+	validate_port_forwarding(v, ns);
 	validate_ipv6(v, ns);
 	if (ns->ingress_host_tcp.n > 0 && !ns->host_link)
 		ns_error(v, ns, "ingress.fromHost.tcp",

@@ -36,6 +36,12 @@ static const char *const drift_action_table[_DRIFT_ACTION_MAX] = {
 	[DRIFT_ACTION_ALERT] = "alert",
 };
 
+static const char *const port_forward_mode_table[_PORT_FORWARD_MAX] = {
+	[PORT_FORWARD_NONE] = "none",
+	[PORT_FORWARD_NATPMP] = "natpmp",
+	[PORT_FORWARD_STATIC] = "static",
+};
+
 static const char *table_to_string(const char *const *table, size_t n, int i)
 {
 	return i >= 0 && (size_t)i < n ? table[i] : NULL;
@@ -64,6 +70,7 @@ DEFINE_ENUM_STRING(security_profile, SecurityProfile, security_profile_table)
 DEFINE_ENUM_STRING(dns_mode, DnsMode, dns_mode_table)
 DEFINE_ENUM_STRING(ipv6_mode, Ipv6Mode, ipv6_mode_table)
 DEFINE_ENUM_STRING(egress_mode, EgressMode, egress_mode_table)
+DEFINE_ENUM_STRING(port_forward_mode, PortForwardMode, port_forward_mode_table)
 DEFINE_ENUM_STRING(drift_action, DriftAction, drift_action_table)
 
 void desired_errors_add(DesiredErrors *e, const char *path, const char *fmt, ...)
@@ -150,6 +157,8 @@ static void namespace_done(Namespace *ns)
 	free(ns->ingress_tunnel_tcp.ports);
 	free(ns->ingress_tunnel_udp.ports);
 	free(ns->publish_tcp.ports);
+	free(ns->pf.static_ports.ports);
+	free(ns->pf.on_change);
 	FOREACH_ARRAY(pub, ns->publish, ns->n_publish)
 		free(pub->listen);
 	free(ns->publish);

@@ -68,6 +68,16 @@ typedef enum DriftAction {
 	_DRIFT_ACTION_INVALID = -EINVAL,
 } DriftAction;
 
+/* namespaces.<n>.portForwarding.mode: how the provider forwards a port
+ * (docs/port-forwarding.md). */
+typedef enum PortForwardMode {
+	PORT_FORWARD_NONE,
+	PORT_FORWARD_NATPMP,
+	PORT_FORWARD_STATIC,
+	_PORT_FORWARD_MAX,
+	_PORT_FORWARD_INVALID = -EINVAL,
+} PortForwardMode;
+
 const char *security_profile_to_string(SecurityProfile p);
 SecurityProfile security_profile_from_string(const char *s);
 const char *dns_mode_to_string(DnsMode m);
@@ -78,6 +88,8 @@ const char *egress_mode_to_string(EgressMode m);
 EgressMode egress_mode_from_string(const char *s);
 const char *drift_action_to_string(DriftAction a);
 DriftAction drift_action_from_string(const char *s);
+const char *port_forward_mode_to_string(PortForwardMode m);
+PortForwardMode port_forward_mode_from_string(const char *s);
 
 /* Sorted, duplicate-free list of ports (1..65535). */
 typedef struct PortList {
@@ -140,6 +152,27 @@ typedef struct Publish {
 	uint16_t port;
 } Publish;
 
+#define PORT_FORWARD_LIFETIME_MIN 60
+#define PORT_FORWARD_LIFETIME_MAX 86400
+#define PORT_FORWARD_ON_CHANGE_MAX 4096
+
+/* namespaces.<n>.portForwarding. */
+typedef struct PortForwarding {
+	PortForwardMode mode;
+	IpAddr gateway; /* natpmp: the NAT-PMP gateway (IPv4); family 0 otherwise */
+	bool tcp, udp;	/* protocols (default both) */
+	bool protocols_given;
+	uint32_t lifetime_seconds;
+	PortList static_ports; /* static: sorted, duplicates refused */
+	bool static_ports_given;
+	char *on_change; /* NULL: none */
+	/* natpmp: the port the gateway granted, which the policy admits
+	 * (docs/port-forwarding.md, "The lease as desired state"). Not part of
+	 * the document: filled from the lease file before the namespace is
+	 * planned; 0 while no lease is current. */
+	uint16_t lease_port;
+} PortForwarding;
+
 typedef struct Namespace {
 	char *name;
 	SecurityProfile profile;
@@ -174,6 +207,8 @@ typedef struct Namespace {
 	IpPrefix host_link_subnet; /* /30 network base */
 	struct in_addr host_link_host_addr; /* .1 */
 	struct in_addr host_link_ns_addr; /* .2 */
+
+	PortForwarding pf;
 } Namespace;
 
 typedef struct Unit {

@@ -480,3 +480,53 @@ int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret)
 	*ret = b;
 	return 0;
 }
+
+/* One port element of a set of the policy table, named by table and set
+ * name: the set exists already, outside this transaction. */
+static void put_port_elem(NftBatch *b, uint16_t type, const char *set, uint16_t port)
+{
+	_cleanup_(nftnl_set_freep) struct nftnl_set *n = nft_check_alloc(nftnl_set_alloc());
+	struct nftnl_set_elem *e = nft_check_alloc(nftnl_set_elem_alloc());
+	uint16_t be = htons(port);
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(n, NFTNL_SET_TABLE, NFT_POLICY_TABLE);
+	nftnl_set_set_str(n, NFTNL_SET_NAME, set);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &be, sizeof(be));
+	nftnl_set_elem_add(n, e);
+	nlh = batch_put(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, n);
+	batch_commit(b, nlh);
+}
+
+int nft_batch_build_forwarded(bool tcp, bool udp, uint16_t old_port, uint16_t new_port,
+			      uint32_t seq, NftBatch **ret)
+{
+	const char *sets[2];
+	size_t n = 0;
+	NftBatch *b;
+
+	assert(ret);
+	if (tcp)
+		sets[n++] = NFT_SET_FORWARDED_TCP;
+	if (udp)
+		sets[n++] = NFT_SET_FORWARDED_UDP;
+	if (n == 0 || (old_port == 0 && new_port == 0))
+		return -EINVAL;
+	b = batch_new(seq);
+	batch_begin(b);
+	for (size_t i = 0; i < n; i++) {
+		if (old_port != 0 && old_port != new_port) {
+			/* Adding first makes the deletion succeed whether or not
+			 * the element is there (DELSETELEM of an absent one
+			 * fails, and would abort the whole transaction). */
+			put_port_elem(b, NFT_MSG_NEWSETELEM, sets[i], old_port);
+			put_port_elem(b, NFT_MSG_DELSETELEM, sets[i], old_port);
+		}
+		if (new_port != 0)
+			put_port_elem(b, NFT_MSG_NEWSETELEM, sets[i], new_port);
+	}
+	batch_end(b);
+	*ret = b;
+	return 0;
+}

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 
+#include "natpmp.h"
 #include "nft-internal.h"
 
 typedef enum PolicySet {
@@ -18,6 +19,8 @@ typedef enum PolicySet {
 	SET_INGRESS_HOST_TCP,
 	SET_INGRESS_TUNNEL_TCP,
 	SET_INGRESS_TUNNEL_UDP,
+	SET_FORWARDED_TCP,
+	SET_FORWARDED_UDP,
 	SET_EGRESS_TCP,
 	SET_EGRESS_UDP,
 	SET_ALLOWED_V4,
@@ -40,6 +43,8 @@ static const struct {
     [SET_INGRESS_HOST_TCP] = {"ingress_host_tcp", NFT_KEY_TYPE_INET_SERVICE, 2, 0},
     [SET_INGRESS_TUNNEL_TCP] = {"ingress_tunnel_tcp", NFT_KEY_TYPE_INET_SERVICE, 2, 0},
     [SET_INGRESS_TUNNEL_UDP] = {"ingress_tunnel_udp", NFT_KEY_TYPE_INET_SERVICE, 2, 0},
+    [SET_FORWARDED_TCP] = {NFT_SET_FORWARDED_TCP, NFT_KEY_TYPE_INET_SERVICE, 2, 0},
+    [SET_FORWARDED_UDP] = {NFT_SET_FORWARDED_UDP, NFT_KEY_TYPE_INET_SERVICE, 2, 0},
     [SET_EGRESS_TCP] = {"egress_tcp", NFT_KEY_TYPE_INET_SERVICE, 2, 0},
     [SET_EGRESS_UDP] = {"egress_udp", NFT_KEY_TYPE_INET_SERVICE, 2, 0},
     [SET_ALLOWED_V4] = {"allowed_v4", NFT_KEY_TYPE_IPV4_ADDR, 4, NFT_SET_INTERVAL},
@@ -106,6 +111,26 @@ static void fill_bytes(NftSet *s, const uint8_t *v, size_t n)
 		nft_set_add_range(s, &v[i], &v[i]);
 }
 
+/* The forwarded ports: the static ones, or the port of the current lease
+ * (none while there is none: the set exists empty, so that the agent can
+ * add the next lease's port without replacing the table). */
+static void fill_forwarded(NftSet *s, const PortForwarding *pf)
+{
+	switch (pf->mode) {
+	case PORT_FORWARD_STATIC:
+		fill_ports(s, pf->static_ports.ports, pf->static_ports.n);
+		break;
+	case PORT_FORWARD_NATPMP:
+		if (pf->lease_port != 0)
+			fill_ports(s, &pf->lease_port, 1);
+		break;
+	case PORT_FORWARD_NONE:
+	case _PORT_FORWARD_MAX:
+	case _PORT_FORWARD_INVALID:
+		break;
+	}
+}
+
 static void fill_set(const PolicyBuilder *b, PolicySet id, NftSet *s)
 {
 	const Namespace *ns = b->ns;
@@ -128,6 +153,10 @@ static void fill_set(const PolicyBuilder *b, PolicySet id, NftSet *s)
 		break;
 	case SET_INGRESS_TUNNEL_UDP:
 		fill_ports(s, ns->ingress_tunnel_udp.ports, ns->ingress_tunnel_udp.n);
+		break;
+	case SET_FORWARDED_TCP:
+	case SET_FORWARDED_UDP:
+		fill_forwarded(s, &ns->pf);
 		break;
 	case SET_EGRESS_TCP:
 		fill_ports(s, ns->egress_tcp.ports, ns->egress_tcp.n);
@@ -239,6 +268,18 @@ static void build_input(PolicyBuilder *b, NftChain *c)
 		nft_rule_match_port_set(r, IPPROTO_UDP, false, use_set(b, SET_INGRESS_TUNNEL_UDP));
 		nft_rule_verdict(r, NF_ACCEPT);
 	}
+	if (ns->pf.mode != PORT_FORWARD_NONE) {
+		if (ns->pf.tcp) {
+			r = rule_on(c, true, ns->wg.ifname);
+			nft_rule_match_port_set(r, IPPROTO_TCP, false, use_set(b, SET_FORWARDED_TCP));
+			nft_rule_verdict(r, NF_ACCEPT);
+		}
+		if (ns->pf.udp) {
+			r = rule_on(c, true, ns->wg.ifname);
+			nft_rule_match_port_set(r, IPPROTO_UDP, false, use_set(b, SET_FORWARDED_UDP));
+			nft_rule_verdict(r, NF_ACCEPT);
+		}
+	}
 	add_final_drop(c);
 }
 
@@ -303,6 +344,14 @@ static void add_allow_list(PolicyBuilder *b, NftChain *c)
 {
 	const Namespace *ns = b->ns;
 	NftRule *r;
+
+	/* The NAT-PMP gateway's port, and nothing else of it. */
+	if (ns->pf.mode == PORT_FORWARD_NATPMP && ns->pf.gateway.family == AF_INET) {
+		r = rule_on(c, false, ns->wg.ifname);
+		nft_rule_match_addr(r, &ns->pf.gateway, false);
+		nft_rule_match_port(r, IPPROTO_UDP, false, NATPMP_PORT);
+		nft_rule_verdict(r, NF_ACCEPT);
+	}
 
 	if (ns->allow_essential_icmp)
 		for (int v6 = 0; v6 <= 1; v6++)

@@ -18,6 +18,18 @@ int nft_table_replace(NftSocket *s, const NftTable *t)
 	return nft_batch_send(s, b);
 }
 
+int nft_forwarded_update(NftSocket *s, bool tcp, bool udp, uint16_t old_port, uint16_t new_port)
+{
+	_cleanup_(nft_batch_freep) NftBatch *b = NULL;
+	int r;
+
+	assert(s);
+	r = nft_batch_build_forwarded(tcp, udp, old_port, new_port, nft_socket_next_seq(s), &b);
+	if (r < 0)
+		return r;
+	return nft_batch_send(s, b);
+}
+
 int nft_table_create(NftSocket *s, const NftTable *t)
 {
 	_cleanup_(nft_batch_freep) NftBatch *b = NULL;

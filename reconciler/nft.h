@@ -32,6 +32,10 @@
 #define NFT_POLICY_TABLE "vpnconf"
 #define NFT_PIN_TABLE_PREFIX "vpnconf-pin-"
 #define NFT_HOST_TABLE_PREFIX "vpnconf-host-"
+/* The policy's sets of forwarded ports (portForwarding), whose elements
+ * admit inbound traffic on the tunnel interface. */
+#define NFT_SET_FORWARDED_TCP "forwarded_tcp"
+#define NFT_SET_FORWARDED_UDP "forwarded_udp"
 
 typedef enum NftTableKind {
 	NFT_TABLE_POLICY,
@@ -102,6 +106,15 @@ int nft_batch_build_delete(const char *table_name, uint32_t seq, NftBatch **ret)
  * "netdev"): for tables that are not vpnconf's. */
 int nft_batch_build_delete_any(const char *family, const char *table_name, uint32_t seq,
 			       NftBatch **ret);
+/* A lease change of port forwarding (docs/port-forwarding.md): one
+ * transaction that removes old_port (0: none) from and adds new_port (0:
+ * none) to the policy table's forwarded_tcp (tcp) and forwarded_udp (udp)
+ * sets. The table is not replaced and nothing else changes, so no packet
+ * of any other flow meets a moment without policy. Removing an absent
+ * element is not an error. When a set is missing (a lockdown table, say)
+ * the kernel refuses the whole transaction and nothing opens. */
+int nft_batch_build_forwarded(bool tcp, bool udp, uint16_t old_port, uint16_t new_port,
+			      uint32_t seq, NftBatch **ret);
 /* The batch as one contiguous byte array (golden tests, sending). */
 const void *nft_batch_data(const NftBatch *b, size_t *ret_size);
 /* Number of messages in the batch (begin/end included). */
@@ -127,6 +140,7 @@ int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names);
  * returned (and the whole transaction was aborted by the kernel). */
 int nft_batch_send(NftSocket *s, const NftBatch *b);
 /* Convenience: build + send. */
+int nft_forwarded_update(NftSocket *s, bool tcp, bool udp, uint16_t old_port, uint16_t new_port);
 int nft_table_replace(NftSocket *s, const NftTable *t);
 int nft_table_create(NftSocket *s, const NftTable *t);
 /* Every table of every family in the socket's namespace, as "family name"

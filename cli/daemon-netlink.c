@@ -148,6 +148,8 @@ static void overrun(Watch *w)
 	Daemon *d = w->daemon;
 
 	d->overruns++;
+	log_warning("kernel events lost in namespace %s (socket overrun); re-checking",
+		    w->name ?: "init");
 	log_event(LOG_WARNING, VPNCONF_MESSAGE_EVENTS_LOST, w->birthplace ? NULL : w->name, NULL,
 		  "overrun",
 		  "vpnconf daemon: kernel events lost in namespace %s (socket overrun); "

@@ -58,6 +58,7 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	LinkInfo *l = ARRAY_APPEND(s->links, s->n);
 	const char *name = rtnl_link_get_name(link), *kind = rtnl_link_get_type(link),
 		   *alias = rtnl_link_get_ifalias(link);
+	int32_t netnsid;
 
 	snprintf(l->name, sizeof(l->name), "%s", strempty(name));
 	snprintf(l->kind, sizeof(l->kind), "%s", strempty(kind));
@@ -65,6 +66,7 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	l->up = rtnl_link_get_flags(link) & IFF_UP;
 	l->mtu = rtnl_link_get_mtu(link);
 	l->group = rtnl_link_get_group(link);
+	l->other_netns = rtnl_link_get_link_netnsid(link, &netnsid) >= 0;
 	link_info_set_alias(l, alias);
 }
 

@@ -41,6 +41,10 @@ typedef struct LinkInfo {
 	bool up;       /* administratively up (IFF_UP) */
 	unsigned mtu;
 	uint32_t group;
+	/* The kernel reports the link as reaching another namespace
+	 * (IFLA_LINK_NETNSID: a veth whose peer, a tunnel whose underlay, a
+	 * macvlan whose lower device lives elsewhere). */
+	bool other_netns;
 	char *alias; /* NULL when none */
 	/* The alias parsed (kname.h): alias_valid only when it is a
 	 * well-formed vpnconf label. */

@@ -119,7 +119,8 @@ static int plan_netns(Planner *p)
 	return 0;
 }
 
-/* 2. vpnconf's links that are no longer wanted, and foreign ones (noted). */
+/* 2. vpnconf's links that are no longer wanted, and foreign ones that lead
+ * out of the namespace. */
 
 static bool link_wanted(const Namespace *ns, const LinkInfo *l)
 {
@@ -127,6 +128,22 @@ static bool link_wanted(const Namespace *ns, const LinkInfo *l)
 		link_is_ours(l, ns->name, LINK_ROLE_HOSTLINK)) ||
 	       (ns->wg.managed && streq(l->name, ns->wg.ifname) &&
 		link_is_ours(l, ns->name, LINK_ROLE_TUNNEL));
+}
+
+/* A foreign interface inside is a way out when it reaches another
+ * namespace: a veth whose peer root inside created in the host's
+ * namespace (IFLA_NET_NS_PID names any process's namespace), a tunnel
+ * whose underlay is there (IFLA_LINK_NETNSID at creation). Frames written
+ * to it (AF_PACKET) pass no hook of the namespace and arrive where no
+ * host-side table filters them. The kernel reports such a link with a
+ * link netnsid; a WireGuard device does not report where its socket
+ * lives, so any foreign one counts. The external tunnel is the one
+ * foreign interface that is meant to lead out. */
+static bool link_leads_out(const Namespace *ns, const LinkInfo *l)
+{
+	if (!ns->wg.managed && streq(l->name, ns->wg.ifname))
+		return false;
+	return l->other_netns || streq(l->kind, "wireguard");
 }
 
 static void plan_stale_links(Planner *p)
@@ -142,10 +159,16 @@ static void plan_stale_links(Planner *p)
 		if (streq(l->name, "lo"))
 			continue;
 		if (!link_is_ours(l, ns->name, NULL)) {
-			if (!streq(l->name, ns->wg.ifname) && !streq(l->name, ns->ns_if))
+			if (link_leads_out(ns, l)) {
+				s = step_link_delete(ns->name, SITE_NAMESPACE, l->name,
+						     "not vpnconf's, and it reaches another "
+						     "namespace: a way out no policy filters");
+				s->irreversible = true;
+				planner_add(p, s);
+			} else if (!streq(l->name, ns->wg.ifname) && !streq(l->name, ns->ns_if))
 				strv_pushf(&p->plan->notes,
 					   "interface %s in namespace %s was not created by vpnconf "
-					   "(left alone; the policy gives it no path out)",
+					   "(left alone; it reaches no other namespace)",
 					   l->name, ns->name);
 			continue;
 		}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# A foreign interface inside that reaches another namespace. Root inside
+# with CAP_NET_ADMIN can create a veth whose peer lives in the host's
+# namespace (IFLA_NET_NS_PID names any process's namespace, and
+# "ip link add X type veth peer name Y netns PID" is one message). Frames
+# written to the inside end (AF_PACKET) pass no hook of the namespace and
+# arrive on an interface the host-side table does not filter. vpnconf used
+# to leave such an interface alone ("the policy gives it no path out"):
+# plan must report it as drift and reconcile must delete it (the peer in
+# the host goes with it). A foreign interface that reaches nowhere is
+# still left alone.
+. "$(dirname "$0")/lib.sh"
+
+write_config <<END
+      "wireguard": { "interface": "wg0", "managed": false },
+      "dns": { "servers": ["10.64.0.1"] },
+      "egress": { "mode": "allowAllTunnel" },
+      "publishToHost": { "tcp": [8080] }
+END
+up
+serve_all host "udp $HOST_ADDR 4000"
+
+# The attack: from inside, a veth whose other end is created in the
+# namespace of a process of the host (this shell). Whatever brings the
+# host's new interfaces up (a network manager) is played by the test.
+in_ns "$NS" ip link add evil up type veth peer name evilh netns $$
+ip link set evilh up
+# A harmless foreign interface: its peer is inside too.
+in_ns "$NS" ip link add quiet type veth peer name quieth
+MAC=$(ip -o link show dev evilh | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+[ -n "$MAC" ] || fail "no MAC address on evilh"
+
+send_frames() {
+  in_ns "$NS" "$NETTEST" raw-udp "$HOST_ADDR" 4000 --dev evil --dst-mac "$MAC" --src "$NS_ADDR" \
+    --count 5 || fail "raw-udp: the frame could not be sent"
+  sleep 0.2
+}
+
+note "the attack works: raw frames through the foreign veth reach the host"
+send_frames
+[ "$(served host "udp $HOST_ADDR 4000")" -gt 0 ] ||
+  fail "nothing got through the foreign veth; the test proves nothing"
+
+note "plan reports it as drift, reconcile deletes it with its host end"
+capture 2 vc plan
+contains "$OUT" "delete link evil" || fail "plan does not delete the foreign veth: $OUT"
+contains "$OUT" "reaches another namespace" || fail "plan does not say why: $OUT"
+if contains "$OUT" "delete link quiet"; then fail "a foreign link that leads nowhere is deleted: $OUT"; fi
+expect_rc 0 vc reconcile
+if ip link show dev evilh >/dev/null 2>&1; then fail "the host end of the foreign veth is still there"; fi
+if in_ns "$NS" ip link show dev evil >/dev/null 2>&1; then fail "the foreign veth is still inside"; fi
+in_ns "$NS" ip link show dev quiet >/dev/null || fail "a foreign link that leads nowhere was deleted"
+expect_rc 0 vc plan >/dev/null
+
+note "a veth made inside whose end is then moved to the host is deleted too"
+in_ns "$NS" ip link add evil2 type veth peer name evil2h
+in_ns "$NS" ip link set evil2h netns $$
+capture 2 vc plan
+contains "$OUT" "delete link evil2" || fail "plan does not delete a veth whose end was moved out: $OUT"
+expect_rc 0 vc reconcile
+if ip link show dev evil2h >/dev/null 2>&1; then fail "the moved end is still in the host"; fi
+expect_rc 0 vc plan >/dev/null
+finish

@@ -94,3 +94,32 @@ int nft_host_sealed_build(const Namespace *ns, NftTable **ret)
 {
 	return host_build(ns, true, ret);
 }
+
+int nft_host_table_ifname(const NftTable *t, char ret[static IFNAMSIZ])
+{
+	const NftChain *c;
+	const NftRule *r;
+	char name[IFNAMSIZ];
+
+	/* Kernel data: the forward chain's first rule must be exactly what
+	 * host_build() makes, "iifname <name> drop", and the name a valid
+	 * interface name, NUL-padded over all IFNAMSIZ bytes. */
+	if (!t || nft_table_kind(t) != NFT_TABLE_HOST)
+		return -EINVAL;
+	c = nft_table_find_chain(t, "forward");
+	if (!c || c->n_rules < 1)
+		return -EINVAL;
+	r = &c->rules[0];
+	if (r->n_exprs != 3 || r->exprs[0].kind != NFT_EXPR_KIND_META ||
+	    r->exprs[0].key != NFT_META_IIFNAME || r->exprs[1].kind != NFT_EXPR_KIND_CMP ||
+	    r->exprs[1].key != NFT_CMP_EQ || r->exprs[1].len != IFNAMSIZ)
+		return -EINVAL;
+	memcpy(name, r->exprs[1].data, IFNAMSIZ);
+	if (name[IFNAMSIZ - 1] != 0 || !interface_name_is_valid(name))
+		return -EINVAL;
+	for (size_t i = strlen(name); i < IFNAMSIZ; i++)
+		if (name[i] != 0)
+			return -EINVAL;
+	memcpy(ret, name, IFNAMSIZ);
+	return 0;
+}

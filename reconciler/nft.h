@@ -75,6 +75,10 @@ int nft_host_build(const Namespace *ns, NftTable **ret);
 int nft_host_sealed_build(const Namespace *ns, NftTable **ret);
 /* "vpnconf-host-<namespace>", newly allocated. */
 char *nft_host_table_name(const char *ns_name);
+/* The host interface an observed host-side table filters (what a
+ * namespace no longer desired had as hostLink.hostIf). -EINVAL unless the
+ * table is vpnconf's and names a valid interface exactly as built. */
+int nft_host_table_ifname(const NftTable *t, char ret[static IFNAMSIZ]);
 
 const char *nft_table_name(const NftTable *t);
 NftTableKind nft_table_kind(const NftTable *t);

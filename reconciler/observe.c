@@ -398,10 +398,14 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 	r = birthplace_links(&c->self_place);
 	if (r < 0)
 		goto fail;
-	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
 	r = observe_host_table(c, name, &o.host_table);
 	if (r < 0)
 		goto fail;
+	/* A namespace no longer desired may have had a hostIf of its own: its
+	 * host-side table names it. */
+	if (!ns && o.host_table)
+		(void)nft_host_table_ifname(o.host_table, host_if);
+	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
 
 	r = observe_birthplace_objects(c, name, ns, &o);
 	if (r < 0)

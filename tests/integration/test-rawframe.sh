@@ -132,4 +132,20 @@ nft list table inet vpnconf-host-other >/dev/null || fail "a table that is not v
 if contains "$OUT" other; then fail "a table that is not vpnconf's was treated as vpnconf's: $OUT"; fi
 capture 0 vc reconcile
 if contains "$OUT" other; then fail "a table that is not vpnconf's was treated as vpnconf's: $OUT"; fi
+
+note "a namespace no longer desired takes its own hostIf and its table along"
+write_config <<END
+      "wireguard": { "interface": "wg0", "managed": false },
+      "dns": { "servers": ["10.64.0.1"] },
+      "hostLink": { "enable": true, "hostIf": "vhost-raw" }
+END
+expect_rc 0 vc reconcile
+ip link show dev vhost-raw >/dev/null || fail "no host link vhost-raw"
+echo '{ "version": 1, "namespaces": {} }' >"$CONFIG"
+# The host end goes by its own name (the kernel would reap it only later).
+capture 2 vc plan
+contains "$OUT" "delete link vhost-raw" || fail "the teardown does not delete vhost-raw"
+expect_rc 0 vc reconcile
+if ip link show dev vhost-raw >/dev/null 2>&1; then fail "host end vhost-raw left behind"; fi
+if nft list table inet "$TABLE" >/dev/null 2>&1; then fail "host-side table left behind"; fi
 finish

@@ -292,6 +292,32 @@ TEST(host_side_rules)
 	assert_rules(t, "prerouting", sealed, 1);
 }
 
+/* Kernel data: the host interface a namespace no longer desired had is
+ * read back from its host-side table, and only from one exactly as built. */
+TEST(host_side_table_ifname)
+{
+	_cleanup_(nft_table_freep) NftTable *t = NULL;
+	char name[IFNAMSIZ] = "unchanged";
+	TestNs ns;
+
+	test_ns_reference(&ns);
+	ASSERT_OK(nft_host_build(&ns.ns, &t));
+	ASSERT_OK(nft_host_table_ifname(t, name));
+	ASSERT_STREQ(name, "vh-abc");
+
+	/* A name with bytes after its end, a wrong name, another rule. */
+	strcpy(name, "unchanged");
+	t->chains[1].rules[0].exprs[1].data[IFNAMSIZ - 2] = 'x';
+	ASSERT_ERR(nft_host_table_ifname(t, name), EINVAL);
+	memcpy(t->chains[1].rules[0].exprs[1].data, "../x\0\0\0\0\0\0\0\0\0\0\0\0", IFNAMSIZ);
+	ASSERT_ERR(nft_host_table_ifname(t, name), EINVAL);
+	t->chains[1].rules[0].exprs[0].key = NFT_META_OIFNAME;
+	ASSERT_ERR(nft_host_table_ifname(t, name), EINVAL);
+	ASSERT_STREQ(name, "unchanged");
+	t->kind = NFT_TABLE_FOREIGN;
+	ASSERT_ERR(nft_host_table_ifname(t, name), EINVAL);
+}
+
 TEST(golden_host_side)
 {
 	_cleanup_(nft_table_freep) NftTable *t = NULL;

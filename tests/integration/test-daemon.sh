@@ -56,6 +56,19 @@ in_ns "$NS" nft delete table inet vpnconf
 expect_rc 0 vc reconcile --lock-timeout 10000 >/dev/null
 wait_until 20 "in sync" in_sync
 
+note "the lock held by someone else: the agent retries, then repairs"
+flock /run/vpnconf/.lock sleep 1.5 &
+holder=$!
+sleep 0.2
+in_ns "$NS" nft delete table inet vpnconf
+wait "$holder"
+released=$EPOCHREALTIME
+wait_until 20 "repaired once the lock was free" in_sync
+daemon_alive || fail "the daemon gave up on a busy lock"
+started=$(sqlite3 "$STATE/journal.db" "SELECT started_usec FROM txn ORDER BY started_usec DESC LIMIT 1")
+[ "$started" -ge "$(awk -v t="$released" 'BEGIN { printf "%d", (t - 0.05) * 1000000 }')" ] ||
+  fail "the repair started while the lock was held"
+
 note "vpnconf down while the daemon runs: still desired, so it comes back"
 expect_rc 0 vc down "$NS" >/dev/null
 wait_until 20 "namespace re-created by the daemon" mountpoint -q "/run/netns/$NS"

@@ -12,6 +12,7 @@
 #include "kname.h"
 #include "nft.h"
 #include "observe.h"
+#include "pf-lease.h"
 #include "route.h"
 #include "safefile.h"
 #include "sysctl.h"
@@ -205,6 +206,20 @@ static int observe_stale_files(const char *runtime_dir, const char *name, char *
 	_cleanup_free_ char *dir = xasprintf("%s/%s", runtime_dir, name);
 
 	return safe_dir_temporaries(dir, ret);
+}
+
+/* Port forwarding's files, whatever they are (never opened here). */
+static void observe_lease_files(const char *runtime_dir, const char *name, char ***ret)
+{
+	static const char *const files[] = {PF_PORT_FILE, PF_LEASE_FILE};
+	struct stat st;
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s/%s", runtime_dir, name, files[i]);
+
+		if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+			strv_push(ret, path);
+	}
 }
 
 /* A tunnel whose alias records another socket namespace than the desired
@@ -423,6 +438,7 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 	r = observe_stale_files(c->runtime_dir, name, &o.stale_files);
 	if (r < 0)
 		goto fail;
+	observe_lease_files(c->runtime_dir, name, &o.lease_files);
 
 	*ret = o;
 	if (ret_netns)

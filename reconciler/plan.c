@@ -142,6 +142,7 @@ void observed_done(Observed *o)
 	for (int f = 0; f < _DNS_FILE_MAX; f++)
 		free(o->files[f]);
 	strv_free(o->stale_files);
+	strv_free(o->lease_files);
 	strv_free(o->foreign_tables);
 	free(o->health);
 	*o = (Observed){};
@@ -310,6 +311,8 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 		}
 
 	STRV_FOREACH(f, have->stale_files)
+	plan_append(&p, step_file_remove(name, *f));
+	STRV_FOREACH(f, have->lease_files)
 	plan_append(&p, step_file_remove(name, *f));
 
 	if (have->netns_state == NETNS_PRESENT) {

@@ -185,6 +185,8 @@ typedef struct Observed {
 	const char *files_problem[_DNS_FILE_MAX]; /* why a file is not read: not a
 						   * regular file (safefile.h) */
 	char **stale_files; /* temporaries of interrupted writes in the runtime directory */
+	char **lease_files; /* port forwarding's forwarded-port and forwarded-lease, present
+			     * (pf-lease.h): removed by a teardown */
 	/* The managed tunnel's peers' health (health.h), in desired order;
 	 * set by reconcile_observe_plan(), NULL otherwise. */
 	PeerHealth *health;

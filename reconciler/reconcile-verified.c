@@ -8,6 +8,7 @@
  * read from the kernel.
  */
 #include "nft.h"
+#include "pf-lease.h"
 #include "reconcile.h"
 
 void verified_tables_done(VerifiedTables *v)
@@ -56,6 +57,10 @@ build:
 	ns = desired_find_namespace(doc, ns_name);
 	if (!ns)
 		return -ENOENT;
+	/* The forwarded port is the current lease's, as in the plan. */
+	Namespace eff = *ns;
+	reconcile_namespace_with_lease(&eff, doc->runtime_dir);
+	ns = &eff;
 	r = nft_policy_build(ns, &t.policy);
 	if (r < 0)
 		return r;

@@ -15,6 +15,7 @@
 #include "peer-endpoints.h"
 #include "observe.h"
 #include "paths.h"
+#include "pf-lease.h"
 #include "reconcile.h"
 #include "wg.h"
 
@@ -163,7 +164,9 @@ static void txn_finish(Run *run, NamespaceReport *rep, TxnOutcome outcome, const
 /* Were the namespace and this very desired state in sync before? Then
  * any difference now is drift, not a change being rolled out. Whichever is
  * newer decides: the run-wide "in sync" mark, or the namespace's last
- * transaction (a change applied, a teardown, a crash found later...). */
+ * transaction (a change applied, a teardown, a crash found later...). A
+ * port-forwarding lease change applied by the agent leaves the namespace
+ * in sync with the same desired state. */
 static bool was_in_sync(Run *run, const char *name, const Observed *have)
 {
 	bool mark = run->in_sync_mark && streq(run->in_sync_mark, run->digest);
@@ -184,7 +187,8 @@ static bool was_in_sync(Run *run, const char *name, const Observed *have)
 		/* A reconcile that left it converged, or drift already reported
 		 * and still there. */
 		ok = streq_ptr(t.desired_sha256, run->digest) &&
-		     ((t.outcome == TXN_APPLIED && streq_ptr(t.command, "reconcile")) ||
+		     ((t.outcome == TXN_APPLIED && (streq_ptr(t.command, "reconcile") ||
+						    streq_ptr(t.command, "port-forward"))) ||
 		      t.outcome == TXN_DRIFT);
 	txn_record_done(&t);
 	return ok;
@@ -568,8 +572,17 @@ static int alert_one(Run *run, NamespaceReport *rep)
 	return 0;
 }
 
-static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool teardown)
+void reconcile_namespace_with_lease(Namespace *ns, const char *runtime_dir)
 {
+	if (ns->pf.mode == PORT_FORWARD_NATPMP)
+		ns->pf.lease_port = pf_lease_current_port(runtime_dir, ns->name,
+							  now_usec_realtime() / 1000000ULL);
+}
+
+static int reconcile_one(Run *run, const char *name, const Namespace *ns_desired, bool teardown)
+{
+	Namespace eff;
+	const Namespace *ns = ns_desired;
 	_cleanup_(observed_done) Observed have = {};
 	_cleanup_(netns_freep) Netns *netns = NULL;
 	_cleanup_(verified_tables_done) VerifiedTables verified = {};
@@ -581,6 +594,11 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns, bool t
 	rep = ARRAY_APPEND(run->report->namespaces, run->report->n);
 	rep->name = xstrdup(name);
 	rep->teardown = teardown;
+	if (ns) {
+		eff = *ns;
+		reconcile_namespace_with_lease(&eff, run->desired->runtime_dir);
+		ns = &eff;
+	}
 
 	/* What a rollback of the policy may put back. Without it (no
 	 * journal, or an unreadable one) the inverse rule locks down. */

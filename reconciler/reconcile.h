@@ -157,3 +157,10 @@ int reconcile_lock(const char *runtime_dir, unsigned timeout_ms);
  * a missing private key file (without, a missing one is accepted). Appends
  * errors naming the JSON path to errors and returns -EINVAL if any. */
 int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors);
+
+/* Fills ns->pf.lease_port, for a namespace whose port is leased by NAT-PMP,
+ * from the lease file under runtime_dir (pf-lease.h): the port of a lease
+ * that has not expired, else 0. The policy's forwarded sets are built from
+ * it, so that a reconcile neither removes a granted port as drift nor
+ * keeps one after its lease expired. */
+void reconcile_namespace_with_lease(Namespace *ns, const char *runtime_dir);

@@ -554,6 +554,8 @@ static int lockdown_one(Run *run, NamespaceReport *rep, Netns **netns)
 	if (ac.journal_error < 0)
 		journal_failed(run, ac.journal_error, "recording the lockdown");
 	rep->outcome = r < 0 ? NS_FAILED : NS_LOCKED_DOWN;
+	/* A namespace re-asserting its drift lockdown already has its reason. */
+	free(rep->error);
 	rep->error = r < 0 ? xasprintf("lockdown: %s", error ?: strerror(-r))
 			   : drift_summary(rep, "found; namespace locked down (drift.action lockdown)");
 	txn_finish(run, rep, r < 0 ? TXN_FAILED : TXN_LOCKDOWN, rep->error);

@@ -21,6 +21,9 @@ typedef struct Planner {
 } Planner;
 
 Step *planner_add(Planner *p, Step *s);
+/* A foreign link inside that reaches another namespace (not the external
+ * tunnel): step 2 deletes it (plan-namespace.c). */
+bool plan_link_leads_out(const Namespace *ns, const LinkInfo *l);
 Step *planner_conflict(Planner *p, Step *s, const char *fmt, ...) _printf_(3, 4);
 const char *prefix_str(const IpPrefix *x, char buf[static IPPREFIX_STRLEN]);
 bool prefix_in(const IpPrefix *x, const IpPrefix *list, size_t n);

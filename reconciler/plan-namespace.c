@@ -139,7 +139,7 @@ static bool link_wanted(const Namespace *ns, const LinkInfo *l)
  * link netnsid; a WireGuard device does not report where its socket
  * lives, so any foreign one counts. The external tunnel is the one
  * foreign interface that is meant to lead out. */
-static bool link_leads_out(const Namespace *ns, const LinkInfo *l)
+bool plan_link_leads_out(const Namespace *ns, const LinkInfo *l)
 {
 	if (!ns->wg.managed && streq(l->name, ns->wg.ifname))
 		return false;
@@ -159,7 +159,7 @@ static void plan_stale_links(Planner *p)
 		if (streq(l->name, "lo"))
 			continue;
 		if (!link_is_ours(l, ns->name, NULL)) {
-			if (link_leads_out(ns, l)) {
+			if (plan_link_leads_out(ns, l)) {
 				s = step_link_delete(ns->name, SITE_NAMESPACE, l->name,
 						     "not vpnconf's, and it reaches another "
 						     "namespace: a way out no policy filters");
@@ -600,6 +600,10 @@ static void plan_host_link(Planner *p)
 			 ns->host_if);
 		return;
 	}
+	/* A foreign link of that name that leads out is deleted in step 2
+	 * (the host end goes with it when it was the peer). */
+	if (nsl && !link_is_ours(nsl, ns->name, LINK_ROLE_HOSTLINK) && plan_link_leads_out(ns, nsl))
+		nsl = NULL;
 	if (nsl && !link_is_ours(nsl, ns->name, LINK_ROLE_HOSTLINK)) {
 		s = step_new(STEP_HOSTLINK_CREATE, SITE_HOST, ns->name, "create", "link %s",
 			     ns->host_if);

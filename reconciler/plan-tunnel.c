@@ -284,6 +284,9 @@ int plan_tunnel(Planner *p)
 	}
 
 	t = p->fresh ? NULL : link_snapshot_find(&p->have->links, ns->wg.ifname);
+	/* A foreign link of that name that leads out is deleted in step 2. */
+	if (t && !link_is_ours(t, ns->name, NULL) && plan_link_leads_out(ns, t))
+		t = NULL;
 	if (!t)
 		return plan_tunnel_create(p);
 	if (!link_is_ours(t, ns->name, LINK_ROLE_TUNNEL) || !streq(t->kind, "wireguard")) {

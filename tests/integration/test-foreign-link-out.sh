@@ -19,6 +19,7 @@ write_config <<END
 END
 up
 serve_all host "udp $HOST_ADDR 4000"
+serve_all "$NS" "tcp $NS_ADDR 8080"
 
 # The attack: from inside, a veth whose other end is created in the
 # namespace of a process of the host (this shell). Whatever brings the
@@ -60,4 +61,17 @@ contains "$OUT" "delete link evil2" || fail "plan does not delete a veth whose e
 expect_rc 0 vc reconcile
 if ip link show dev evil2h >/dev/null 2>&1; then fail "the moved end is still in the host"; fi
 expect_rc 0 vc plan >/dev/null
+
+# The host link's inside end relabelled from inside (another namespace's
+# alias, or out of vpnconf's group) is no longer vpnconf's and leads out:
+# it is deleted (its host end with it) and the host link made again in
+# the same run, not refused as a foreign link squatting the name.
+for relabel in "alias vpnconf:other:hostlink" "group 0"; do
+  note "the host link's inside end relabelled ($relabel): repaired in one run"
+  # shellcheck disable=SC2086
+  in_ns "$NS" ip link set "$NS_IF" $relabel
+  expect_rc 0 vc reconcile
+  expect_rc 0 vc plan >/dev/null
+done
+reach host yes "tcp $NS_ADDR 8080"
 finish

@@ -178,41 +178,6 @@ TEST(stale_links_go_before_the_policy_changes)
 	ASSERT_TRUE(p.notes && strstr(p.notes[0], "foreign0"));
 }
 
-TEST(foreign_link_reaching_another_namespace_is_deleted)
-{
-	_cleanup_(desired_freep) Desired *d = external_desired();
-	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
-	_cleanup_(observed_done) Observed o = {};
-	_cleanup_(plan_done) Plan p = {};
-	const Namespace *ns = &d->namespaces[0];
-	LinkInfo *l;
-	size_t deleted = 0;
-
-	observe_converged(d, ns, &host, &o);
-	/* A veth whose peer root inside created in the host's namespace. */
-	add_link(&o.links, "evil", "veth", NULL, 0)->other_netns = true;
-	/* A WireGuard device does not report where its socket lives. */
-	add_link(&o.links, "wgx", "wireguard", NULL, 0);
-	/* Leads nowhere: left alone, with a note. */
-	add_link(&o.links, "quiet", "dummy", NULL, 0);
-	/* The external tunnel leads out by design (here a stand-in veth). */
-	l = (LinkInfo *)link_snapshot_find(&o.links, ns->wg.ifname);
-	if (l)
-		l->other_netns = true;
-	sort_snapshot(&o.links);
-	ASSERT_OK(plan_for(d, &o, &p));
-	for (size_t i = 0; i < p.n; i++) {
-		if (p.steps[i]->kind != STEP_LINK_DELETE)
-			continue;
-		ASSERT_TRUE(streq(p.steps[i]->ifname, "evil") || streq(p.steps[i]->ifname, "wgx"));
-		ASSERT_CONTAINS(p.steps[i]->reasons[0], "reaches another namespace");
-		ASSERT_TRUE(p.steps[i]->irreversible);
-		deleted++;
-	}
-	ASSERT_EQ(deleted, 2);
-	ASSERT_TRUE(p.notes && strstr(p.notes[0], "quiet"));
-}
-
 TEST(unlabelled_link_of_ours_gets_its_alias_back)
 {
 	_cleanup_(desired_freep) Desired *d = external_desired();

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner and foreign interfaces inside a confinement namespace: one
+ * that reaches another namespace (a veth whose peer is in the host's, a
+ * WireGuard device, whose socket namespace the kernel does not report) is
+ * deleted, irreversibly; one that reaches nowhere is only noted; the
+ * external tunnel is left alone; and the host link's inside end relabelled
+ * from inside is deleted and made again in the same plan.
+ */
+#include "test-plan.h"
+
+TEST(foreign_link_reaching_another_namespace_is_deleted)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+	LinkInfo *l;
+	size_t deleted = 0;
+
+	observe_converged(d, ns, &host, &o);
+	/* A veth whose peer root inside created in the host's namespace. */
+	add_link(&o.links, "evil", "veth", NULL, 0)->other_netns = true;
+	/* A WireGuard device does not report where its socket lives. */
+	add_link(&o.links, "wgx", "wireguard", NULL, 0);
+	/* Leads nowhere: left alone, with a note. */
+	add_link(&o.links, "quiet", "dummy", NULL, 0);
+	/* The external tunnel leads out by design (here a stand-in veth). */
+	l = (LinkInfo *)link_snapshot_find(&o.links, ns->wg.ifname);
+	if (l)
+		l->other_netns = true;
+	sort_snapshot(&o.links);
+	ASSERT_OK(plan_for(d, &o, &p));
+	for (size_t i = 0; i < p.n; i++) {
+		if (p.steps[i]->kind != STEP_LINK_DELETE)
+			continue;
+		ASSERT_TRUE(streq(p.steps[i]->ifname, "evil") || streq(p.steps[i]->ifname, "wgx"));
+		ASSERT_CONTAINS(p.steps[i]->reasons[0], "reaches another namespace");
+		ASSERT_TRUE(p.steps[i]->irreversible);
+		deleted++;
+	}
+	ASSERT_EQ(deleted, 2);
+	ASSERT_TRUE(p.notes && strstr(p.notes[0], "quiet"));
+}
+
+TEST(relabelled_host_link_end_is_deleted_and_made_again)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	_cleanup_(plan_done) Plan p = {};
+	const Namespace *ns = &d->namespaces[0];
+	LinkInfo *l;
+	int del, create;
+
+	observe_converged(d, ns, &host, &o);
+	/* Root inside wrote another namespace's label on the inside end. */
+	l = (LinkInfo *)link_snapshot_find(&o.links, ns->ns_if);
+	ASSERT_TRUE(l != NULL);
+	link_info_set_alias(l, "vpnconf:other:hostlink");
+	l->other_netns = true;
+	ASSERT_OK(plan_for(d, &o, &p));
+	del = index_of(&p, STEP_LINK_DELETE);
+	create = index_of(&p, STEP_HOSTLINK_CREATE);
+	ASSERT_TRUE(del >= 0 && create > del);
+	ASSERT_STREQ(p.steps[del]->ifname, ns->ns_if);
+	for (size_t i = 0; i < p.n; i++)
+		ASSERT_TRUE(!p.steps[i]->conflict);
+}

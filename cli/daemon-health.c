@@ -32,6 +32,14 @@ static void alarm_transition(const Namespace *ns, size_t i, HealthState before,
 	const char *key = p->public_key_b64;
 
 	if (h->state == HEALTH_STALE && before != HEALTH_STALE)
+		log_warning("%s: peer %s stale: no handshake within the handshake timeout", ns->name,
+			    key);
+	if (h->action == HEALTH_ACTION_SWITCH && h->target >= 0)
+		log_warning("%s: peer %s: trying endpoint %d/%zu", ns->name, key, h->target + 1,
+			    h->n_endpoints);
+	if (h->state == HEALTH_OK && (before == HEALTH_STALE || before == HEALTH_TRYING))
+		log_info("%s: peer %s recovered", ns->name, key);
+	if (h->state == HEALTH_STALE && before != HEALTH_STALE)
 		log_event_peer(LOG_WARNING, VPNCONF_MESSAGE_PEER_STALE, ns->name, key,
 			       endpoint_of(ns, i, h->current), "peer-stale",
 			       "vpnconf: namespace %s: peer %s has had no handshake for more than "

@@ -68,7 +68,7 @@ stdenv.mkDerivation (finalAttrs: {
     libnftnl
     libmnl
     libnl
-    systemd # libsystemd headers only; the library is loaded at run time
+    systemd # libsystemd: loaded at run time by vpnconf, linked by the agent (vpnconfd)
     libuuid
     jansson
   ];
@@ -103,6 +103,8 @@ stdenv.mkDerivation (finalAttrs: {
   installCheckPhase = ''
     runHook preInstallCheck
     test "$("$out/bin/vpnconf" --version)" = "vpnconf ${finalAttrs.version}"
+    # "vpnconf daemon" runs the agent from libexec.
+    test "$("$out/libexec/vpnconfd" --version)" = "vpnconf ${finalAttrs.version}"
     patchelf --print-rpath "$out/bin/vpnconf" | tr ':' '\n' | grep -qx '${lib.getLib systemd}/lib'
     test -e '${lib.getLib systemd}/lib/libsystemd.so.0'
     runHook postInstallCheck

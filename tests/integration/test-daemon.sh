@@ -59,7 +59,8 @@ wait_until 20 "in sync" in_sync
 note "the lock held by someone else: the agent retries, then repairs"
 flock /run/vpnconf/.lock sleep 1.5 &
 holder=$!
-sleep 0.2
+lock_held() { ! flock -n /run/vpnconf/.lock true; }
+wait_until 20 "the lock taken" lock_held
 in_ns "$NS" nft delete table inet vpnconf
 wait "$holder"
 released=$EPOCHREALTIME

@@ -78,6 +78,21 @@ static const Namespace *ns_by_host_if(const Desired *d, const char *ifname)
 	return NULL;
 }
 
+/* The namespace whose host link a link of the host sits on (a macvlan or
+ * vlan made on it: frames for it would pass the host-side table), or
+ * NULL. */
+static const Namespace *ns_by_lower(const Desired *d, const struct nlmsghdr *h)
+{
+	const struct rtattr *a = rta_find(h, sizeof(struct ifinfomsg), IFLA_LINK);
+	char lower[IFNAMSIZ];
+
+	if (!a || RTA_PAYLOAD(a) < 4 || rta_find(h, sizeof(struct ifinfomsg), IFLA_LINK_NETNSID))
+		return NULL;
+	if (!if_indextoname(*(const uint32_t *)RTA_DATA(a), lower))
+		return NULL;
+	return ns_by_host_if(d, lower);
+}
+
 /* A link or address message in our own namespace. */
 static void self_rtnl(Watch *w, const struct nlmsghdr *h)
 {
@@ -91,6 +106,8 @@ static void self_rtnl(Watch *w, const struct nlmsghdr *h)
 
 		rta_string(rta_find(h, sizeof(struct ifinfomsg), IFLA_IFNAME), ifname, sizeof(ifname));
 		ns = ns_by_host_if(d->desired, ifname);
+		if (!ns)
+			ns = ns_by_lower(d->desired, h);
 		if (ns)
 			daemon_mark(d, ns->name);
 		else if (ours)

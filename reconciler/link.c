@@ -67,6 +67,8 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	l->mtu = rtnl_link_get_mtu(link);
 	l->group = rtnl_link_get_group(link);
 	l->other_netns = rtnl_link_get_link_netnsid(link, &netnsid) >= 0;
+	l->master = rtnl_link_get_master(link);
+	l->lower = l->other_netns ? 0 : rtnl_link_get_link(link);
 	link_info_set_alias(l, alias);
 }
 

@@ -45,6 +45,12 @@ typedef struct LinkInfo {
 	 * (IFLA_LINK_NETNSID: a veth whose peer, a tunnel whose underlay, a
 	 * macvlan whose lower device lives elsewhere). */
 	bool other_netns;
+	/* The link's master (a bridge, a bond: it takes the link's frames
+	 * before the IP layer sees them), 0 when none. */
+	int master;
+	/* The lower device in the same namespace (IFLA_LINK of a macvlan, a
+	 * vlan, an ipvlan), 0 when none or elsewhere. */
+	int lower;
 	char *alias; /* NULL when none */
 	/* The alias parsed (kname.h): alias_valid only when it is a
 	 * well-formed vpnconf label. */

@@ -421,6 +421,12 @@ int observe_namespace(ObserveContext *c, const char *name, const Namespace *ns, 
 	if (!ns && o.host_table)
 		(void)nft_host_table_ifname(o.host_table, host_if);
 	o.host_link = link_snapshot_find(&c->self_place.links, host_if);
+	if (o.host_link)
+		FOREACH_ARRAY(l, c->self_place.links.links, c->self_place.links.n)
+		if (l->lower == o.host_link->ifindex && l != o.host_link) {
+			snprintf(o.host_link_upper, sizeof(o.host_link_upper), "%s", l->name);
+			break;
+		}
 
 	r = observe_birthplace_objects(c, name, ns, &o);
 	if (r < 0)

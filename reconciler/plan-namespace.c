@@ -580,6 +580,31 @@ static void plan_host_link_create(Planner *p, const char *why)
 	planner_add(p, s);
 }
 
+/* The host-side table filters what arrives on the host end at the IP
+ * layer. A master (a bridge, a bond) takes the end's frames before that,
+ * and an upper device on it (a macvlan, a vlan) receives them under its
+ * own name: both would carry raw frames from inside past the table, to
+ * the host or bridged onto its network. The host end is made again, with
+ * neither (the kernel removes upper devices with their lower one). */
+static void plan_host_link_diverted(Planner *p, const LinkInfo *host)
+{
+	_cleanup_free_ char *why = NULL;
+	Step *s;
+
+	if (host->master)
+		why = xasprintf("%s is enslaved (master ifindex %d): frames from inside would "
+				"pass the host-side table",
+				host->name, host->master);
+	else
+		why = xasprintf("%s has %s on top of it: frames from inside would pass the "
+				"host-side table",
+				host->name, p->have->host_link_upper);
+	s = step_link_delete(p->ns->name, SITE_HOST, host->name, why);
+	s->irreversible = true;
+	planner_add(p, s);
+	plan_host_link_create(p, "host link diverted");
+}
+
 static void plan_host_link(Planner *p)
 {
 	const Namespace *ns = p->ns;
@@ -611,6 +636,10 @@ static void plan_host_link(Planner *p)
 			 "interface %s exists in namespace %s and was not created by vpnconf; "
 			 "refusing to touch it",
 			 ns->ns_if, ns->name);
+		return;
+	}
+	if (host && nsl && (host->master || p->have->host_link_upper[0])) {
+		plan_host_link_diverted(p, host);
 		return;
 	}
 	if (!host || !nsl) {

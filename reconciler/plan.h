@@ -174,6 +174,9 @@ typedef struct Observed {
 	size_t n_routes;
 	WgDevice *wg; /* the managed tunnel's device, NULL when absent */
 	const LinkInfo *host_link; /* hostIf in the host namespace, borrowed */
+	/* Another link of the host on hostIf (a macvlan, a vlan: frames for
+	 * it never arrive "on" hostIf), "" when none. */
+	char host_link_upper[IFNAMSIZ];
 	NetnsUse in_use; /* teardown only */
 	bool birthplace_present;
 	NftTable *pin_table; /* in the birthplace, NULL when absent */

@@ -4,8 +4,9 @@
  * that reaches another namespace (a veth whose peer is in the host's, a
  * WireGuard device, whose socket namespace the kernel does not report) is
  * deleted, irreversibly; one that reaches nowhere is only noted; the
- * external tunnel is left alone; and the host link's inside end relabelled
- * from inside is deleted and made again in the same plan.
+ * external tunnel is left alone; the host link's inside end relabelled
+ * from inside is deleted and made again in the same plan; and so is the
+ * host end when it has a master or an upper device on the host.
  */
 #include "test-plan.h"
 
@@ -67,4 +68,31 @@ TEST(relabelled_host_link_end_is_deleted_and_made_again)
 	ASSERT_STREQ(p.steps[del]->ifname, ns->ns_if);
 	for (size_t i = 0; i < p.n; i++)
 		ASSERT_TRUE(!p.steps[i]->conflict);
+}
+
+TEST(diverted_host_end_is_made_again)
+{
+	for (int upper = 0; upper < 2; upper++) {
+		_cleanup_(desired_freep) Desired *d = external_desired();
+		_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+		_cleanup_(observed_done) Observed o = {};
+		_cleanup_(plan_done) Plan p = {};
+		const Namespace *ns = &d->namespaces[0];
+		int del, create;
+
+		observe_converged(d, ns, &host, &o);
+		ASSERT_TRUE(o.host_link != NULL);
+		if (upper)
+			snprintf(o.host_link_upper, sizeof(o.host_link_upper), "mv0");
+		else
+			((LinkInfo *)o.host_link)->master = 42;
+		ASSERT_OK(plan_for(d, &o, &p));
+		del = index_of(&p, STEP_LINK_DELETE);
+		create = index_of(&p, STEP_HOSTLINK_CREATE);
+		ASSERT_TRUE(del >= 0 && create > del);
+		ASSERT_EQ(p.steps[del]->site, SITE_HOST);
+		ASSERT_STREQ(p.steps[del]->ifname, ns->host_if);
+		ASSERT_TRUE(p.steps[del]->irreversible);
+		ASSERT_CONTAINS(p.steps[del]->reasons[0], upper ? "has mv0 on top" : "is enslaved");
+	}
 }

@@ -13,6 +13,7 @@ config() {
 EOF
   expect_rc 0 vc reconcile
   expect_rc 0 vc plan >/dev/null
+  if [ -e /run/netns/leak ]; then leak_link; fi
 }
 
 allowed_cidrs='"mode": "allowList", "allowedCidrs": ["10.64.0.0/16", "192.0.2.0/24"]'
@@ -21,16 +22,22 @@ vpn_server "$NS" wg0
 expect_rc 0 vc plan >/dev/null
 
 # A second way out that is not the tunnel: a veth to namespace "leak",
-# with routes through it to an address the fixture serves there.
+# with routes through it to an address the fixture serves there. Each
+# reconcile deletes it as drift (test-foreign-link-out); the policy must
+# hold while it is there, so it is put back after every reconcile.
 ip netns add leak
 ip -n leak link set lo up
-ip link add leak0 type veth peer name leak1
-ip link set leak0 netns "$NS"
-ip link set leak1 netns leak
-ip -n "$NS" addr add 203.0.113.2/24 dev leak0
-ip -n "$NS" link set leak0 up
-ip -n leak addr add 203.0.113.1/24 dev leak1
-ip -n leak link set leak1 up
+leak_link() {
+  ip -n "$NS" link show leak0 >/dev/null 2>&1 && return 0
+  ip link add leak0 type veth peer name leak1
+  ip link set leak0 netns "$NS"
+  ip link set leak1 netns leak
+  ip -n "$NS" addr add 203.0.113.2/24 dev leak0
+  ip -n "$NS" link set leak0 up
+  ip -n leak addr add 203.0.113.1/24 dev leak1
+  ip -n leak link set leak1 up
+}
+leak_link
 
 allowed=("tcp 192.0.2.10 80" "tcp 192.0.2.10 443" "udp 192.0.2.10 4000" "udp 192.0.2.10 4001"
   "tcp 10.64.9.9 443" "udp 10.64.9.9 4000")

@@ -8,7 +8,9 @@
 # to leave such an interface alone ("the policy gives it no path out"):
 # plan must report it as drift and reconcile must delete it (the peer in
 # the host goes with it). A foreign interface that reaches nowhere is
-# still left alone.
+# still left alone. A tunnel made inside whose underlay is the host's
+# namespace (a VXLAN device created with the host's link netnsid) is
+# deleted like the veth.
 . "$(dirname "$0")/lib.sh"
 
 write_config <<END
@@ -61,6 +63,39 @@ contains "$OUT" "delete link evil2" || fail "plan does not delete a veth whose e
 expect_rc 0 vc reconcile
 if ip link show dev evil2h >/dev/null 2>&1; then fail "the moved end is still in the host"; fi
 expect_rc 0 vc plan >/dev/null
+
+note "a tunnel made inside whose underlay is the host's namespace is deleted too"
+# The namespace knows the host's namespace by a netnsid (its host link's
+# peer lives there); a VXLAN device created inside with that link netnsid
+# has its UDP socket in the host: frames written to it are sent by the
+# host, to the host's networks.
+ip netns add lan
+ip -n lan link set lo up
+ip link add lanh type veth peer name lanp
+ip link set lanp netns lan
+ip addr add 10.77.0.1/24 dev lanh
+ip link set lanh up
+ip -n lan addr add 10.77.0.2/24 dev lanp
+ip -n lan link set lanp up
+serve_all lan "udp 10.77.0.2 4789"
+hostid=$(in_ns "$NS" ip netns list-id | awk '!/name/ { print $2; exit }')
+[ -n "$hostid" ] || fail "no netnsid for the host inside: $(in_ns "$NS" ip netns list-id)"
+if in_ns "$NS" ip link add vx0 link-netnsid "$hostid" type vxlan id 5 remote 10.77.0.2 \
+  dstport 4789 2>/dev/null; then
+  in_ns "$NS" ip link set vx0 up
+  in_ns "$NS" "$NETTEST" raw-udp 192.0.2.1 9 --dev vx0 --dst-mac 02:00:00:00:00:01 \
+    --src "$NS_ADDR" --count 5 || fail "raw-udp: the frame could not be sent"
+  sleep 0.2
+  [ "$(served lan "udp 10.77.0.2 4789")" -gt 0 ] ||
+    fail "nothing left through the VXLAN device; the test proves nothing"
+  capture 2 vc plan
+  contains "$OUT" "delete link vx0" || fail "plan does not delete the VXLAN device: $OUT"
+  expect_rc 0 vc reconcile
+  if in_ns "$NS" ip link show dev vx0 >/dev/null 2>&1; then fail "the VXLAN device is still inside"; fi
+  expect_rc 0 vc plan >/dev/null
+else
+  note "no VXLAN in this kernel: that case is skipped"
+fi
 
 # The host link's inside end relabelled from inside (another namespace's
 # alias, or out of vpnconf's group) is no longer vpnconf's and leads out:

@@ -47,7 +47,13 @@ rss_after=$(rss_kib "$DAEMON_PID")
 note "RSS ${rss_before} KiB before the storm, ${rss_after} KiB after; worst repair ${worst} ms"
 # Generous bounds for a loaded test machine; tests/bench measures.
 [ "$worst" -lt 5000 ] || fail "a repair took ${worst} ms during the storm"
-[ "$rss_after" -lt $((rss_before + 1024)) ] || fail "RSS grew from $rss_before to $rss_after KiB"
+# Under AddressSanitizer freed memory sits in its quarantine (256 MiB by
+# default) instead of being reused: RSS says nothing about growth there.
+if ldd "$VPNCONF" 2>/dev/null | grep -q libasan; then
+  note "AddressSanitizer build: RSS bound not checked"
+else
+  [ "$rss_after" -lt $((rss_before + 1024)) ] || fail "RSS grew from $rss_before to $rss_after KiB"
+fi
 # The storm itself caused no transaction: only the five repairs did.
 [ "$(($(txn_count) - passes_before))" -le 10 ] ||
   fail "the storm caused $(($(txn_count) - passes_before)) transactions"

@@ -205,12 +205,13 @@ let
       type = types.bool;
       default = false;
       description = ''
-        Keep `CAP_NET_RAW` and `CAP_NET_ADMIN` in the service's capability
-        bounding set and let it open `AF_PACKET` sockets. By default a
-        confined service loses all three: with them, root inside the
-        namespace could reconfigure it or send raw frames over its links
-        (vpnconf's host-side table drops such frames at the host end of
-        the host link, but a service rarely needs them).
+        Keep `CAP_NET_RAW`, `CAP_NET_ADMIN` and `CAP_SYS_ADMIN` in the
+        service's capability bounding set and let it open `AF_PACKET`
+        sockets. By default a confined service loses all four: with them,
+        root inside the namespace could reconfigure it, send raw frames
+        over its links, create interfaces in other namespaces, or leave it
+        with setns(). Keeping them gives the confinement up towards that
+        service.
       '';
     };
   };
@@ -243,13 +244,15 @@ let
         }
         (mkIf config.vpn.restrictBind { serviceConfig = bindSettings (effectiveNs config); })
         (mkIf (!config.vpn.keepNetworkCapabilities) {
+          # CAP_SYS_ADMIN goes too: with it, root inside leaves the
+          # namespace with setns() (/run/netns/*, /proc/1/ns/net).
           # Last, so that these lines restrict whatever the service's own
           # lines allow: systemd ANDs a "~" line of CapabilityBoundingSet=
           # into the set built so far, and removes a "~" line of
           # RestrictAddressFamilies= from an allow-list before it (or
           # denies the family when there is none). AmbientCapabilities=
           # naming either is refused by an assertion.
-          serviceConfig.CapabilityBoundingSet = lib.mkAfter [ "~CAP_NET_RAW CAP_NET_ADMIN" ];
+          serviceConfig.CapabilityBoundingSet = lib.mkAfter [ "~CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_ADMIN" ];
           serviceConfig.RestrictAddressFamilies = lib.mkAfter [ "~AF_PACKET" ];
         })
       ]);
@@ -339,10 +342,10 @@ let
         assertion =
           kind != "service"
           || u.vpn.keepNetworkCapabilities
-          || !lib.any (c: builtins.match ".*CAP_NET_(RAW|ADMIN).*" c != null) (
+          || !lib.any (c: builtins.match ".*CAP_(NET_RAW|NET_ADMIN|SYS_ADMIN).*" c != null) (
             map toString (lib.toList (execConfig.AmbientCapabilities or [ ]))
           );
-        message = "${where} is confined by vpnconf (vpn.enable) and asks for CAP_NET_RAW or CAP_NET_ADMIN in AmbientCapabilities, which confined services lose: set ${where}.vpn.keepNetworkCapabilities = true if it needs them.";
+        message = "${where} is confined by vpnconf (vpn.enable) and asks for CAP_NET_RAW, CAP_NET_ADMIN or CAP_SYS_ADMIN in AmbientCapabilities, which confined services lose: set ${where}.vpn.keepNetworkCapabilities = true if it needs them.";
       }
       {
         assertion = ns == null || (execConfig.NetworkNamespacePath or null) == netnsPath ns;

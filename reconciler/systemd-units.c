@@ -162,13 +162,16 @@ char *systemd_units_render_confined(const Desired *d, const Unit *u)
 			for (size_t i = 0; i < ELEMENTSOF(resolver_ipc); i++)
 				fprintf(f, "InaccessiblePaths=%s\n", resolver_ipc[i]);
 	}
-	/* A "~" line is ANDed into the bounding set built so far, and
+	/* CAP_SYS_ADMIN goes with the network capabilities: with it, root
+	 * inside leaves the namespace with setns() (any /run/netns/ file,
+	 * /proc/1/ns/net). A "~" line is ANDed into the bounding set built
+	 * so far, and
 	 * removed from an address-family allow-list before it: last, these
 	 * restrict whatever the unit's own lines allow. */
 	if (u->restrict_bind)
 		write_restrict_bind(f, ns);
 	if (!u->keep_network_capabilities)
-		fputs("CapabilityBoundingSet=~CAP_NET_RAW CAP_NET_ADMIN\n"
+		fputs("CapabilityBoundingSet=~CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_ADMIN\n"
 		      "RestrictAddressFamilies=~AF_PACKET\n",
 		      f);
 	return memstream_done(f, &buf);

@@ -383,7 +383,8 @@ lib.runTests {
   };
 
   # Raw frames bypass the namespace's nftables policy: a confined service
-  # loses CAP_NET_RAW, CAP_NET_ADMIN and AF_PACKET unless it opts out.
+  # loses CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_ADMIN (setns() out of the
+  # namespace) and AF_PACKET unless it opts out.
   testConfinedServiceLosesRawNetworking = {
     expr =
       let
@@ -403,7 +404,7 @@ lib.runTests {
           inherit (sc own) CapabilityBoundingSet RestrictAddressFamilies;
         };
         kept = (sc kept) ? CapabilityBoundingSet || (sc kept) ? RestrictAddressFamilies;
-        ambient = anyFailure "asks for CAP_NET_RAW or CAP_NET_ADMIN in AmbientCapabilities" (
+        ambient = anyFailure "asks for CAP_NET_RAW, CAP_NET_ADMIN or CAP_SYS_ADMIN in AmbientCapabilities" (
           eval (withService { serviceConfig.AmbientCapabilities = [ "CAP_NET_RAW" ]; })
         );
         ambientKept = anyFailure "AmbientCapabilities" (
@@ -415,13 +416,13 @@ lib.runTests {
       };
     expected = {
       default = {
-        CapabilityBoundingSet = [ "~CAP_NET_RAW CAP_NET_ADMIN" ];
+        CapabilityBoundingSet = [ "~CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_ADMIN" ];
         RestrictAddressFamilies = [ "~AF_PACKET" ];
       };
       own = {
         CapabilityBoundingSet = [
           "CAP_NET_BIND_SERVICE CAP_NET_RAW"
-          "~CAP_NET_RAW CAP_NET_ADMIN"
+          "~CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_ADMIN"
         ];
         RestrictAddressFamilies = [
           "AF_INET AF_PACKET"

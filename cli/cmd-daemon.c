@@ -273,6 +273,7 @@ static void after_pass(Daemon *d)
 	daemon_netlink_refresh(d);
 	daemon_files_refresh(d);
 	daemon_units_after_pass(d);
+	daemon_leases_refresh(d);
 	update_status(d);
 	daemon_schedule(d);
 	daemon_metrics_schedule(d);
@@ -397,6 +398,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 static void daemon_done(Daemon *d)
 {
+	daemon_leases_free(d);
 	daemon_netlink_free(d);
 	daemon_files_free(d);
 	daemon_units_free(d);

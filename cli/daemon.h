@@ -78,6 +78,8 @@ struct Daemon {
 	uint64_t overruns;
 	NsSeen *seen;
 	size_t n_seen;
+	struct Lease **leases; /* NAT-PMP leases (daemon-lease.h) */
+	size_t n_leases;
 };
 
 /* Marks namespace name dirty (a birthplace name marks the namespaces whose
@@ -113,6 +115,10 @@ void daemon_health_free(Daemon *d);
 /* The node_exporter textfile (daemon-metrics.c): rewritten soon after a
  * pass, at most once a second. */
 void daemon_metrics_schedule(Daemon *d);
+
+/* The NAT-PMP lease loop (daemon-lease.h). */
+void daemon_leases_refresh(Daemon *d);
+void daemon_leases_free(Daemon *d);
 
 /* inotify and mount table watches (daemon-files.c). */
 int daemon_files_init(Daemon *d);

@@ -46,3 +46,10 @@
 #define VPNCONF_MESSAGE_DAEMON_STARTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a13"  /* daemon-started */
 #define VPNCONF_MESSAGE_DAEMON_STOPPING "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a14" /* daemon-stopping */
 #define VPNCONF_MESSAGE_EVENTS_LOST "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a17"     /* overrun */
+
+/* Port forwarding (docs/port-forwarding.md): the agent's NAT-PMP lease. */
+#define VPNCONF_MESSAGE_PORT_GRANTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a18"  /* port-granted */
+#define VPNCONF_MESSAGE_PORT_CHANGED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a19"  /* port-changed */
+#define VPNCONF_MESSAGE_PORT_EXPIRED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a1a"  /* port-expired */
+#define VPNCONF_MESSAGE_PORT_GATEWAY_RESTARTED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a1b" /* gateway-restarted */
+#define VPNCONF_MESSAGE_PORT_FAILED "3e9f1b1c6a6d4f0e9a7c2b8d5e4f6a1c"   /* port-failed */

@@ -87,7 +87,7 @@ uint16_t pf_lease_current_port(const char *runtime_dir, const char *ns, uint64_t
 	return l.port;
 }
 
-int pf_lease_write(const char *runtime_dir, const char *ns, const PfLease *l)
+int pf_lease_write(const char *runtime_dir, const char *ns, const PfLease *l, bool port_file)
 {
 	_cleanup_free_ char *lease = file_path(runtime_dir, ns, PF_LEASE_FILE),
 			    *port = file_path(runtime_dir, ns, PF_PORT_FILE);
@@ -96,7 +96,7 @@ int pf_lease_write(const char *runtime_dir, const char *ns, const PfLease *l)
 
 	pf_lease_format(l, text);
 	r = safe_file_write_atomic(lease, text, strlen(text), 0644);
-	if (r < 0)
+	if (r < 0 || !port_file)
 		return r;
 	snprintf(line, sizeof(line), "%u\n", (unsigned)l->port);
 	return safe_file_write_atomic(port, line, strlen(line), 0644);

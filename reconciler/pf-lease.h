@@ -47,8 +47,10 @@ int pf_lease_read(const char *runtime_dir, const char *ns, PfLease *ret);
 /* The port of the current lease, 0 when there is none (absent, expired,
  * unreadable: a port is only ever admitted on proof of a lease). */
 uint16_t pf_lease_current_port(const char *runtime_dir, const char *ns, uint64_t now_s);
-/* Writes forwarded-lease, then forwarded-port (the client's file last,
- * once the reconciler knows the port). */
-int pf_lease_write(const char *runtime_dir, const char *ns, const PfLease *l);
+/* Writes forwarded-lease, then (with port_file) forwarded-port: the
+ * client's file last, once the reconciler knows the port. A renewal of the
+ * same port rewrites only forwarded-lease, so that a hook watching
+ * forwarded-port runs only when the port changes. */
+int pf_lease_write(const char *runtime_dir, const char *ns, const PfLease *l, bool port_file);
 /* Removes forwarded-port, then forwarded-lease. Absent is success. */
 int pf_lease_remove(const char *runtime_dir, const char *ns);

@@ -262,6 +262,7 @@ static int run_pass(Daemon *d, const char *trigger, bool full, char *const *name
 			lost_update(d, (size_t)i, n, was_down[i]);
 			d->outcomes[i] = n->outcome;
 			daemon_health_update(d, (size_t)i, n);
+			daemon_periodic_remember(d, (size_t)i);
 		}
 	}
 	return 0;
@@ -286,10 +287,14 @@ static int on_pass_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	bool full = false;
 	uint64_t now = now_mono();
 
-	bool periodic = d->sched.interval_usec && now >= d->sched.next_periodic && !d->sched.full;
+	bool periodic = agent_sched_periodic_due(&d->sched, now);
 
+	if (periodic) {
+		daemon_periodic_check(d);
+		agent_sched_periodic_done(&d->sched, now);
+	}
 	if (agent_sched_take(&d->sched, now, &full, &names)) {
-		(void)run_pass(d, full ? (periodic ? "periodic" : "watch") : "watch", full,
+		(void)run_pass(d, periodic && !full ? "periodic" : "watch", full,
 			       (char *const *)names, 0);
 		free(names);
 	}
@@ -330,6 +335,8 @@ static void set_desired(Daemon *d, Desired *desired)
 	agent_sched_init(&d->sched, names, periodic_usec_of(desired), now_mono());
 	free(d->outcomes);
 	free(d->lost);
+	free(d->fingerprints);
+	d->fingerprints = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->fingerprints));
 	d->outcomes = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->outcomes));
 	d->lost = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->lost));
 	d->health = xcalloc(desired->n_namespaces ?: 1, sizeof(*d->health));
@@ -410,6 +417,7 @@ static void daemon_done(Daemon *d)
 	desired_free(d->desired);
 	free(d->outcomes);
 	free(d->lost);
+	free(d->fingerprints);
 	free(d->status);
 	sd_event_unref(d->event);
 }

@@ -71,6 +71,12 @@ struct Daemon {
 	/* Per desired namespace: its mount went away (SUSPECTED) and the
 	 * pass found "vpnconf down" did it (BY_DOWN, for one pass). */
 	enum { LOST_NO, LOST_SUSPECTED, LOST_BY_DOWN } *lost;
+	/* Per desired namespace: what produces no event, after its last pass
+	 * (daemon-periodic.c). */
+	struct {
+		bool valid;
+		uint8_t digest[32];
+	} *fingerprints;
 	char *metrics_file;         /* --metrics-file; NULL: none */
 	sd_event_source *metrics_timer;
 	char *status;               /* last STATUS= sent */
@@ -111,6 +117,12 @@ void daemon_netlink_free(Daemon *d);
  * and schedules the next timed look at the namespace. */
 void daemon_health_update(Daemon *d, size_t index, const NamespaceReport *n);
 void daemon_health_free(Daemon *d);
+
+/* The periodic check (daemon-periodic.c): marks dirty each namespace
+ * whose sysctls, WireGuard configuration or resolver files changed since
+ * daemon_periodic_remember() after its last pass. */
+void daemon_periodic_check(Daemon *d);
+void daemon_periodic_remember(Daemon *d, size_t index);
 
 /* The node_exporter textfile (daemon-metrics.c): rewritten soon after a
  * pass, at most once a second. */

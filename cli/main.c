@@ -99,7 +99,7 @@ static void help(FILE *f, const Verb *verb)
 		"      --lock-timeout MS   how long to wait for a running reconcile (default 5000)\n"
 		"      --limit N           history: show at most N transactions (default 20, 0: all)\n"
 		"      --unlock            reconcile: repair namespaces a drift lockdown holds\n"
-		"      --periodic-interval S  daemon: full re-check every S seconds (default 60, 0: off)\n"
+		"      --periodic-interval S  daemon: check what has no event every S seconds (default 60, 0: off)\n"
 		"      --metrics-file PATH daemon: keep a node_exporter textfile up to date\n"
 		"  -q, --quiet             only warnings and errors on stderr\n"
 		"  -h, --help              show this help\n"

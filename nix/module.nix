@@ -445,10 +445,10 @@ in
         type = types.ints.between 0 86400;
         default = 60;
         description = ''
-          How often the agent (`vpnconf-watch.service`) re-checks every
-          namespace in full, for what the kernel reports no event about
-          (sysctls, file contents, a WireGuard peer's endpoint changed by
-          hand); 0 turns the periodic pass off. Everything else is repaired
+          How often the agent (`vpnconf-watch.service`) re-checks what the
+          kernel reports no event about (sysctls, a WireGuard peer's
+          endpoint changed by hand, the resolver files); 0 turns the
+          periodic check off. Everything else is repaired
           as soon as the kernel reports it. Hostname endpoints are refreshed
           at least as often as the shortest
           `wireguard.dynamicEndpointRefreshSeconds`.

@@ -93,20 +93,16 @@ bool agent_sched_take(AgentSched *s, uint64_t now, bool *ret_full, const char **
 	const char **names = NULL;
 	size_t k = 0;
 
-	if (s->interval_usec && now >= s->next_periodic)
-		s->full = true;
 	FOREACH_ARRAY(a, s->ns, s->n)
 	if (a->check_at && now >= a->check_at) {
 		a->check_at = 0;
 		a->dirty = true;
 	}
 	if (s->full && now >= s->full_not_before) {
-		/* A full pass covers every namespace and restarts the period. */
+		/* A full pass covers every namespace. */
 		s->full = false;
 		FOREACH_ARRAY(a, s->ns, s->n)
 		a->dirty = false;
-		if (s->interval_usec)
-			s->next_periodic = now + s->interval_usec;
 		*ret_full = true;
 		*ret_names = NULL;
 		return true;
@@ -123,6 +119,16 @@ bool agent_sched_take(AgentSched *s, uint64_t now, bool *ret_full, const char **
 	*ret_full = false;
 	*ret_names = names;
 	return k > 0;
+}
+
+bool agent_sched_periodic_due(const AgentSched *s, uint64_t now)
+{
+	return s->interval_usec && now >= s->next_periodic;
+}
+
+void agent_sched_periodic_done(AgentSched *s, uint64_t now)
+{
+	s->next_periodic = s->interval_usec ? now + s->interval_usec : UINT64_MAX;
 }
 
 uint64_t agent_sched_backoff(unsigned failures)

@@ -11,10 +11,11 @@
  * so a storm of events costs one pass. Memory is one flag per watched
  * namespace, whatever the number of events.
  *
- * A "full" pass reconciles every namespace, tears down the ones no longer
- * desired and re-checks what produces no event (sysctls, file contents): at
- * start, after a reload, after lost events (a netlink overrun), and every
- * interval_usec (the periodic pass).
+ * A "full" pass reconciles every namespace and tears down the ones no
+ * longer desired: at start, after a reload, after lost events (a netlink
+ * overrun). Every interval_usec the periodic check is due
+ * (agent_sched_periodic_due): the caller looks at what produces no event
+ * and marks what changed.
  */
 #pragma once
 
@@ -62,6 +63,11 @@ void agent_sched_check_at(AgentSched *s, const char *name, uint64_t when);
 /* When the next pass should run (monotonic µs; <= now: at once;
  * UINT64_MAX: nothing scheduled). */
 uint64_t agent_sched_next(const AgentSched *s, uint64_t now);
+
+/* Is the periodic check due at now? agent_sched_periodic_done() re-arms
+ * it one interval later. */
+bool agent_sched_periodic_due(const AgentSched *s, uint64_t now);
+void agent_sched_periodic_done(AgentSched *s, uint64_t now);
 
 /* Takes the work due at now: *ret_full when a full pass is due (then
  * *ret_names is NULL), else the dirty namespaces whose backoff expired

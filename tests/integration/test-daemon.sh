@@ -104,6 +104,21 @@ kill -INT "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "the daemon exited $? on SIGINT"
 [ "$(stat -L -c %i "/run/netns/$NS")" = "$ino" ] || fail "the namespace was replaced"
 
+note "the periodic check: a sysctl changed (no event) is repaired"
+start_daemon --periodic-interval 1
+wait_until 20 "in sync" in_sync
+before=$(txn_count)
+# (default: it changes no interface, so no event at all.)
+in_ns "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+wait_until 20 "the sysctl repaired by the periodic check" in_sync
+wait_until 20 "the periodic repair journaled" outcome_is applied
+[ "$(txn_last trigger)" = periodic ] || fail "repaired by trigger $(txn_last trigger)"
+# Nothing changed: the periodic checks make no transaction.
+sleep 2.5
+after=$(txn_count)
+[ "$((after - before))" = 1 ] || fail "$((after - before)) transactions for one repair"
+stop_daemon
+
 note "an invalid file at start: exit 3, nothing changed"
 echo '{' >"$CONFIG"
 expect_rc 3 "$VPNCONF" --config "$CONFIG" --state-dir "$STATE" daemon

@@ -25,7 +25,7 @@ TEST(starts_with_a_full_pass)
 	agent_sched_init(&s, names, 60 * SEC, 1000);
 	ASSERT_TRUE(agent_sched_next(&s, 1000) <= 1000);
 	take_full(&s, 1000);
-	/* Nothing left but the periodic pass, one interval after the full one. */
+	/* Nothing left but the periodic check, one interval after the start. */
 	ASSERT_EQ(agent_sched_next(&s, 1000), 1000 + 60 * SEC);
 	agent_sched_done(&s);
 }
@@ -82,7 +82,7 @@ TEST(no_interval_no_periodic_pass)
 	agent_sched_done(&s);
 }
 
-TEST(periodic_pass_is_full_and_rearms)
+TEST(periodic_check_is_due_every_interval)
 {
 	AgentSched s;
 	const char **l = NULL;
@@ -90,13 +90,20 @@ TEST(periodic_pass_is_full_and_rearms)
 
 	agent_sched_init(&s, names, 60 * SEC, 0);
 	take_full(&s, 0);
-	ASSERT_FALSE(agent_sched_take(&s, 59 * SEC, &full, &l));
-	take_full(&s, 60 * SEC);
-	ASSERT_EQ(agent_sched_next(&s, 60 * SEC), 120 * SEC);
-	/* An event-driven full pass (reload, overrun) restarts the period. */
-	agent_sched_mark_full(&s);
-	take_full(&s, 70 * SEC);
-	ASSERT_EQ(agent_sched_next(&s, 70 * SEC), 130 * SEC);
+	ASSERT_FALSE(agent_sched_periodic_due(&s, 59 * SEC));
+	ASSERT_EQ(agent_sched_next(&s, 0), 60 * SEC);
+	ASSERT_TRUE(agent_sched_periodic_due(&s, 60 * SEC));
+	/* It is the caller's check, not a full pass: nothing to take. */
+	ASSERT_FALSE(agent_sched_take(&s, 60 * SEC, &full, &l));
+	agent_sched_periodic_done(&s, 61 * SEC);
+	ASSERT_FALSE(agent_sched_periodic_due(&s, 61 * SEC));
+	ASSERT_EQ(agent_sched_next(&s, 61 * SEC), 121 * SEC);
+	/* What the check marks is taken as usual. */
+	agent_sched_mark(&s, "mail");
+	ASSERT_TRUE(agent_sched_take(&s, 61 * SEC, &full, &l));
+	ASSERT_FALSE(full);
+	ASSERT_STREQ(l[0], "mail");
+	free(l);
 	agent_sched_done(&s);
 }
 

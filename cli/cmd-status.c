@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nft.h"
+#include "pf-lease.h"
 #include "reconcile.h"
 #include "vpnconf.h"
 #include "wg.h"
@@ -24,7 +25,80 @@ typedef struct NsStatus {
 	char *error;
 	TxnRecord last;
 	bool has_last;
+	Namespace eff; /* *ns with the current NAT-PMP lease (pf-lease.h) */
+	bool has_lease; /* forwarded-lease read (current or expired) */
+	PfLease lease;
 } NsStatus;
+
+/* The forwarded port now: the static ones' first, or the current lease's;
+ * 0: none. */
+static uint16_t pf_port(const NsStatus *s)
+{
+	const PortForwarding *pf = &s->ns->pf;
+
+	if (pf->mode == PORT_FORWARD_STATIC)
+		return pf->static_ports.n ? pf->static_ports.ports[0] : 0;
+	return pf->lease_port;
+}
+
+static const char *pf_protocols(const PortForwarding *pf)
+{
+	return pf->tcp && pf->udp ? "tcp, udp" : pf->tcp ? "tcp" : "udp";
+}
+
+static json_t *pf_json(const NsStatus *s)
+{
+	const PortForwarding *pf = &s->ns->pf;
+	json_t *j = json_object(), *protocols = json_array(), *ports = json_array();
+	uint16_t port = pf_port(s);
+
+	json_object_set_new(j, "mode", json_string(port_forward_mode_to_string(pf->mode)));
+	json_object_set_new(j, "port", port ? json_integer(port) : json_null());
+	if (pf->tcp)
+		json_array_append_new(protocols, json_string("tcp"));
+	if (pf->udp)
+		json_array_append_new(protocols, json_string("udp"));
+	json_object_set_new(j, "protocols", protocols);
+	json_object_set_new(j, "expiresAt", s->has_lease ? json_integer((json_int_t)s->lease.expires_s)
+							 : json_null());
+	json_object_set_new(j, "gatewayEpoch",
+			    s->has_lease ? json_integer(s->lease.epoch) : json_null());
+	for (size_t i = 0; i < pf->static_ports.n; i++)
+		json_array_append_new(ports, json_integer(pf->static_ports.ports[i]));
+	json_object_set_new(j, "staticPorts", ports);
+	return j;
+}
+
+static void print_pf(const NsStatus *s)
+{
+	const PortForwarding *pf = &s->ns->pf;
+	char gw[IPADDR_STRLEN];
+
+	if (pf->mode == PORT_FORWARD_NONE)
+		return;
+	if (pf->mode == PORT_FORWARD_STATIC) {
+		printf("    ports:     static");
+		for (size_t i = 0; i < pf->static_ports.n; i++)
+			printf("%s%u", i ? ", " : " ", pf->static_ports.ports[i]);
+		printf(" (%s)\n", pf_protocols(pf));
+		return;
+	}
+	printf("    ports:     natpmp via %s: ", ipaddr_to_string(&pf->gateway, gw));
+	if (pf->lease_port) {
+		uint64_t half = s->lease.granted_s + (s->lease.expires_s - s->lease.granted_s) / 2;
+		_cleanup_free_ char *renew = format_time(half * 1000000ULL),
+				    *expires = format_time(s->lease.expires_s * 1000000ULL);
+
+		printf("port %u (%s), renews at %s, expires at %s\n", pf->lease_port, pf_protocols(pf),
+		       renew, expires);
+	} else if (s->has_lease) {
+		_cleanup_free_ char *expired = format_time(s->lease.expires_s * 1000000ULL);
+
+		printf("no port (%s): the lease of port %u expired at %s\n", pf_protocols(pf),
+		       s->lease.port, expired);
+	} else
+		printf("no port (%s): no lease (not granted yet, or expired)\n", pf_protocols(pf));
+}
 
 static const char *netns_state_str(const NsStatus *s)
 {
@@ -304,6 +378,7 @@ static json_t *status_json(const NsStatus *s, const Desired *d)
 		json_object_set_new(j, "egress", json_string(egress_mode_to_string(s->ns->egress_mode)));
 		json_object_set_new(j, "securityProfile",
 				    json_string(security_profile_to_string(s->ns->profile)));
+		json_object_set_new(j, "portForwarding", pf_json(s));
 	}
 	FOREACH_ARRAY(u, d->units, d->n_units)
 	if (streq(u->namespace, s->name))
@@ -377,6 +452,7 @@ static void print_status(const NsStatus *s, const Desired *d)
 		       dns_mode_to_string(s->ns->dns_mode), ipv6_mode_to_string(s->ns->ipv6_mode),
 		       egress_mode_to_string(s->ns->egress_mode),
 		       security_profile_to_string(s->ns->profile));
+		print_pf(s);
 	}
 	FOREACH_ARRAY(u, d->units, d->n_units)
 	if (streq(u->namespace, s->name))
@@ -410,6 +486,14 @@ static void collect(ObserveContext *oc, const Desired *d, Journal *j, NsStatus *
 	_cleanup_strv_free_ char **resolved = NULL;
 	Birthplace *bp = NULL;
 
+	if (s->ns) {
+		s->eff = *s->ns;
+		reconcile_namespace_with_lease(&s->eff, d->runtime_dir);
+		s->ns = &s->eff;
+		if (s->ns->pf.mode == PORT_FORWARD_NATPMP &&
+		    pf_lease_read(d->runtime_dir, s->name, &s->lease) >= 0)
+			s->has_lease = true;
+	}
 	(void)reconcile_observe_plan(oc, d, s->name, s->ns, !s->ns, now_usec_realtime(), NULL,
 				     &resolved,
 				     &s->have, &n, &bp, &s->plan, &s->error);
@@ -439,6 +523,11 @@ static int prometheus_text(NsStatus *all, size_t n, Journal *j, char **ret)
 				       nft_table_kind(s->have.table) == NFT_TABLE_LOCKDOWN,
 			.peers = peers,
 			.n_peers = wg ? wg->n_peers : 0,
+			.port_forwarding = s->ns && s->ns->pf.mode != PORT_FORWARD_NONE,
+			.forwarded_port = s->ns && s->ns->pf.mode != PORT_FORWARD_NONE ? pf_port(s) : 0,
+			.lease_granted_usec = s->ns && s->ns->pf.lease_port && s->has_lease
+						  ? s->lease.granted_s * 1000000ULL
+						  : 0,
 		};
 		if (j && journal_count_events(j, s->name, &m[i].drift_events, &m[i].lockdowns) >= 0)
 			m[i].has_counters = true;

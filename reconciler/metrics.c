@@ -80,6 +80,23 @@ static void namespace_families(FILE *f, const MetricsNamespace *ns, size_t n)
 			ns_sample(f, "vpnconf_lockdowns_total", &ns[i], ns[i].lockdowns);
 }
 
+static void port_families(FILE *f, const MetricsNamespace *ns, size_t n, uint64_t now)
+{
+	family(f, "vpnconf_forwarded_port", "gauge",
+	       "The port forwarded through the tunnel to the namespace (0: none now).");
+	for (size_t i = 0; i < n; i++)
+		if (ns[i].port_forwarding)
+			ns_sample(f, "vpnconf_forwarded_port", &ns[i], ns[i].forwarded_port);
+	family(f, "vpnconf_forwarded_port_lease_age_seconds", "gauge",
+	       "Seconds since the NAT-PMP lease was last granted or renewed (absent: no lease).");
+	for (size_t i = 0; i < n; i++)
+		if (ns[i].port_forwarding && ns[i].lease_granted_usec)
+			ns_sample(f, "vpnconf_forwarded_port_lease_age_seconds", &ns[i],
+				  now > ns[i].lease_granted_usec
+				      ? (now - ns[i].lease_granted_usec) / 1000000
+				      : 0);
+}
+
 #define FOREACH_PEER(ns, n, i, p)                                                                  \
 	for (size_t i = 0; i < (n); i++)                                                           \
 		for (const MetricsPeer *p = (ns)[i].peers; p && p < (ns)[i].peers + (ns)[i].n_peers; p++)
@@ -138,6 +155,7 @@ int metrics_format(const MetricsNamespace *ns, size_t n, uint64_t now_usec, char
 		return -ENOMEM;
 	namespace_families(f, ns, n);
 	peer_families(f, ns, n, now_usec);
+	port_families(f, ns, n, now_usec);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;

@@ -37,6 +37,12 @@ typedef struct MetricsNamespace {
 	uint64_t lockdowns;
 	const MetricsPeer *peers;
 	size_t n_peers;
+	/* Port forwarding (portForwarding.mode not "none"): the forwarded port
+	 * (0: none now) and, for a NAT-PMP lease, when it was last granted or
+	 * renewed (CLOCK_REALTIME; 0: no lease). */
+	bool port_forwarding;
+	uint16_t forwarded_port;
+	uint64_t lease_granted_usec;
 } MetricsNamespace;
 
 /* Formats n namespaces, in the order given, into newly allocated text

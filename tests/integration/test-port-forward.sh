@@ -78,6 +78,23 @@ vc history --json --limit 0 |
 grep -q "udp 1 0 60" "$GW_LOG" || fail "no udp mapping request (internal 1, lifetime 60): $(cat "$GW_LOG")"
 grep -q "tcp 1 0 60" "$GW_LOG" || fail "no tcp mapping request"
 
+note "status: text, JSON and Prometheus"
+capture 0 vc status
+contains "$OUT" "ports:     natpmp via 10.0.0.1: port 40000 (tcp, udp), renews at" ||
+  fail "status text"
+st=$(vc status --json)
+[ "$(json 'd["namespaces"][0]["portForwarding"]["port"]' <<<"$st")" = 40000 ] || fail "status --json port"
+[ "$(json 'd["namespaces"][0]["portForwarding"]["mode"]' <<<"$st")" = natpmp ] || fail "status --json mode"
+[ "$(json 'd["namespaces"][0]["portForwarding"]["protocols"]' <<<"$st")" = '["tcp", "udp"]' ] ||
+  fail "status --json protocols"
+[ "$(json 'd["namespaces"][0]["portForwarding"]["expiresAt"] > 0' <<<"$st")" = true ] || fail "expiresAt"
+[ "$(json 'd["namespaces"][0]["portForwarding"]["gatewayEpoch"] is not None' <<<"$st")" = true ] ||
+  fail "gatewayEpoch"
+prom=$(vc status --format prometheus)
+contains "$prom" 'vpnconf_forwarded_port{namespace="vpnapps"} 40000' || fail "prometheus port"
+contains "$prom" 'vpnconf_forwarded_port_lease_age_seconds{namespace="vpnapps"}' ||
+  fail "prometheus lease age"
+
 note "renewals at half the granted lifetime (4 s -> every 2 s)"
 before=$(grep -c udp "$GW_LOG")
 sleep 5
@@ -106,6 +123,8 @@ gateway '{"mode": "silent", "port": 40002, "lifetime": 4}'
 wait_until 10 "the lease expired" port_is ""
 open_from_server 40002 no
 [ ! -e "/run/vpnconf/$NS/forwarded-lease" ] || fail "forwarded-lease left after expiry"
+capture 0 vc status
+contains "$OUT" "no port (tcp, udp): no lease" || fail "status after expiry"
 wait_until 20 "in sync after expiry" in_sync
 
 note "the gateway back: re-opened"

@@ -43,7 +43,9 @@ TEST(format_golden)
 	};
 	const MetricsNamespace ns[] = {
 		{.name = "vpnapps", .present = true, .in_sync = true, .has_counters = true,
-		 .drift_events = 3, .lockdowns = 1, .peers = web_peers, .n_peers = 2},
+		 .drift_events = 3, .lockdowns = 1, .peers = web_peers, .n_peers = 2,
+		 .port_forwarding = true, .forwarded_port = 51413,
+		 .lease_granted_usec = NOW_USEC - 25 * 1000000ULL},
 		{.name = "gone", .locked_down = true},
 	};
 	_cleanup_free_ char *text = NULL, *want = NULL, *path = golden_path("metrics.prom");

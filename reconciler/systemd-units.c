@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pf-lease.h"
 #include "systemd-units.h"
 
 /* Resolver helpers that answer outside the namespace: glibc asks nscd
@@ -223,6 +224,11 @@ char *systemd_units_render_lifecycle(const Desired *d, const SystemdUnitsConfig 
 			_cleanup_free_ char *name = systemd_units_publish_name(ns, i);
 			fprintf(f, "Wants=%s.socket\n", name);
 		}
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+		if (ns->pf.on_change) {
+			_cleanup_free_ char *name = systemd_units_port_name(ns);
+			fprintf(f, "Wants=%s.path\n", name);
+		}
 	fputs("\n[Service]\n", f);
 	write_directory(f, "StateDirectory", "/var/lib/", "vpnconf", d->state_dir);
 	write_directory(f, "RuntimeDirectory", "/run/", "vpnconf", d->runtime_dir);
@@ -326,6 +332,93 @@ char *systemd_units_render_publish_service(const Desired *d, const Namespace *ns
 	return memstream_done(f, &buf);
 }
 
+char *systemd_units_port_name(const Namespace *ns)
+{
+	return xasprintf("vpnconf-port-%s", ns->name);
+}
+
+/* s inside a double-quoted word of an ExecStart= line: systemd's own
+ * expansions ('%' specifiers, '$' variables) escaped, so that the shell
+ * gets s exactly; and quotes and backslashes for the quoting. */
+static void put_exec_quoted(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '%':
+			fputs("%%", f);
+			break;
+		case '$':
+			fputs("$$", f);
+			break;
+		case '"':
+		case '\\':
+			fputc('\\', f);
+			fputc(*s, f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+}
+
+char *systemd_units_render_port_path(const Desired *d, const Namespace *ns)
+{
+	_cleanup_free_ char *buf = NULL, *name = systemd_units_port_name(ns);
+	size_t size = 0;
+	FILE *f;
+
+	f = memstream(&buf, &size);
+	write_header(f, "namespaces.<n>.portForwarding.onChange");
+	fprintf(f,
+		"[Unit]\n"
+		"Description=vpnconf: watch the forwarded port of namespace %s\n"
+		"Documentation=man:vpnconf(8)\n",
+		ns->name);
+	write_binding(f);
+	fprintf(f,
+		"\n[Path]\n"
+		"PathChanged=%s/%s/" PF_PORT_FILE "\n"
+		"Unit=%s.service\n",
+		d->runtime_dir, ns->name, name);
+	return memstream_done(f, &buf);
+}
+
+char *systemd_units_render_port_service(const Desired *d, const Namespace *ns)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	f = memstream(&buf, &size);
+	write_header(f, "namespaces.<n>.portForwarding.onChange");
+	fprintf(f,
+		"[Unit]\n"
+		"Description=vpnconf: tell the client of namespace %s its forwarded port\n"
+		"Documentation=man:vpnconf(8)\n"
+		"After=" SYSTEMD_UNITS_LIFECYCLE "\n",
+		ns->name);
+	/* Inside the namespace (the client's API listens on its loopback),
+	 * as a dynamic user, never as root; a removed file (the lease
+	 * expired) runs nothing. */
+	fprintf(f,
+		"\n[Service]\n"
+		"Type=oneshot\n"
+		"NetworkNamespacePath=%s/%s\n"
+		"ExecStart=/bin/sh -c \"[ -r %s/%s/" PF_PORT_FILE " ] || exit 0; "
+		"read -r VPNCONF_PORT < %s/%s/" PF_PORT_FILE "; export VPNCONF_PORT; ",
+		d->netns_dir, ns->name, d->runtime_dir, ns->name, d->runtime_dir, ns->name);
+	put_exec_quoted(f, ns->pf.on_change);
+	fputs("\"\n"
+	      "DynamicUser=yes\n"
+	      "CapabilityBoundingSet=\n"
+	      "NoNewPrivileges=yes\n"
+	      "PrivateTmp=yes\n"
+	      "ProtectSystem=strict\n"
+	      "ProtectHome=yes\n"
+	      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n",
+	      f);
+	return memstream_done(f, &buf);
+}
+
 static void add(UnitTexts *t, char *path, char *text)
 {
 	UnitText *u = ARRAY_APPEND(t->files, t->n);
@@ -356,6 +449,14 @@ int systemd_units_render(const Desired *d, const SystemdUnitsConfig *cfg, UnitTe
 			    systemd_units_render_publish_socket(d, ns, i));
 			add(&t, xasprintf("%s.service", name),
 			    systemd_units_render_publish_service(d, ns, i, cfg));
+		}
+	FOREACH_ARRAY(ns, d->namespaces, d->n_namespaces)
+		if (ns->pf.on_change) {
+			_cleanup_free_ char *name = systemd_units_port_name(ns);
+
+			add(&t, xasprintf("%s.path", name), systemd_units_render_port_path(d, ns));
+			add(&t, xasprintf("%s.service", name),
+			    systemd_units_render_port_service(d, ns));
 		}
 	*ret = t;
 	return 0;

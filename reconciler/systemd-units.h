@@ -53,6 +53,14 @@ char *systemd_units_render_publish_socket(const Desired *d, const Namespace *ns,
 char *systemd_units_render_publish_service(const Desired *d, const Namespace *ns, size_t i,
 					   const SystemdUnitsConfig *cfg);
 
+/* portForwarding.onChange: "vpnconf-port-<ns>" (without suffix); a path
+ * unit on <runtimeDir>/<ns>/forwarded-port and the oneshot it starts,
+ * which runs the command inside the namespace as a dynamic user with
+ * $VPNCONF_PORT set (nothing when the file is gone). */
+char *systemd_units_port_name(const Namespace *ns);
+char *systemd_units_render_port_path(const Desired *d, const Namespace *ns);
+char *systemd_units_render_port_service(const Desired *d, const Namespace *ns);
+
 /* Every file for d, in a stable order. -EINVAL when a path of d or cfg
  * cannot be written into a unit file (see unit_value_is_plain()); *ret is
  * then untouched. */

@@ -310,3 +310,35 @@ TEST(publish_distinct_accepted)
 
 	ASSERT_EQ(d->namespaces[0].n_publish, 4);
 }
+
+#define PORT_HOOK                                                                                  \
+	"'portForwarding': {'mode': 'natpmp', 'gateway': '10.2.0.1', "                             \
+	"'onChange': 'curl -s \\\"http://127.0.0.1:8080/set?port=$VPNCONF_PORT&x=100%\\\"'}"
+
+TEST(port_hook_golden)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(DOC(.ns = PORT_HOOK));
+	const Namespace *ns = &d->namespaces[0];
+	_cleanup_free_ char *p = systemd_units_render_port_path(d, ns),
+			    *s = systemd_units_render_port_service(d, ns),
+			    *l = systemd_units_render_lifecycle(d, &cfg);
+
+	check_golden("port-hook.path", p);
+	check_golden("port-hook.service", s);
+	/* systemd's own expansions are escaped: the shell sees the command. */
+	ASSERT_TRUE(strstr(s, "port=$$VPNCONF_PORT&x=100%%\\\"\"\n"));
+	ASSERT_TRUE(strstr(s, "DynamicUser=yes\n"));
+	ASSERT_TRUE(strstr(l, "Wants=vpnconf-port-vpnapps.path\n"));
+}
+
+TEST(port_hook_only_with_on_change)
+{
+	_cleanup_(desired_freep) Desired *d = accept_doc(
+	    DOC(.ns = "'portForwarding': {'mode': 'natpmp', 'gateway': '10.2.0.1'}"));
+	UnitTexts t = {};
+
+	ASSERT_OK(systemd_units_render(d, &cfg, &t));
+	for (size_t i = 0; i < t.n; i++)
+		ASSERT_TRUE(!strstr(t.files[i].path, "vpnconf-port-"));
+	unit_texts_clear(&t);
+}

@@ -12,6 +12,7 @@
  * unit that cannot be restarted, are stopped: nothing may keep running in
  * a namespace vpnconf no longer watches.
  */
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <systemd/sd-bus.h>
@@ -29,13 +30,17 @@
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 
+/* A symbolic link in the namespace's place is no namespace of vpnconf's
+ * (systemd would follow it: to /proc/1/ns/net, say). */
 static bool ns_identity(const Daemon *d, const char *name, dev_t *ret_dev, ino_t *ret_ino)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", d->desired->netns_dir, name);
+	_cleanup_close_ int fd = -EBADF;
 	struct statfs sfs;
 	struct stat st;
 
-	if (statfs(p, &sfs) < 0 || sfs.f_type != NSFS_MAGIC || stat(p, &st) < 0)
+	fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC || fstat(fd, &st) < 0)
 		return false;
 	*ret_dev = st.st_dev;
 	*ret_ino = st.st_ino;
@@ -178,11 +183,19 @@ static NsSeen *seen_find(Daemon *d, const char *name)
 	return NULL;
 }
 
+/* The pass found vpnconf's own namespace under the name (it proves that
+ * by the ownership marker before it touches anything). */
+static bool outcome_proves_ours(NamespaceOutcome o)
+{
+	return o == NS_IN_SYNC || o == NS_APPLIED || o == NS_LOCKED_DOWN;
+}
+
 void daemon_units_after_pass(Daemon *d)
 {
 	FOREACH_ARRAY(ns, d->desired->namespaces, d->desired->n_namespaces)
 	{
 		NsSeen *s = seen_find(d, ns->name);
+		NamespaceOutcome o = d->outcomes[ns - d->desired->namespaces];
 		dev_t dev;
 		ino_t ino;
 
@@ -205,6 +218,26 @@ void daemon_units_after_pass(Daemon *d)
 		}
 		if (s->dev == dev && s->ino == ino)
 			continue;
+		/* Another namespace under the name that the pass could not prove
+		 * vpnconf's (one attached there by hand, "ip netns attach NAME 1"
+		 * puts the host's): restarting the units would put them in it,
+		 * unconfined. They stay where they are, in the old namespace with
+		 * its policy, until vpnconf's own is back. */
+		if (!outcome_proves_ours(o)) {
+			if (!s->foreign)
+				log_event(LOG_CRIT, VPNCONF_MESSAGE_NAMESPACE_LOST, ns->name, NULL,
+					  "namespace-lost",
+					  "vpnconf daemon: %s/%s holds a namespace that is not "
+					  "vpnconf's; confined units are not restarted into it",
+					  d->desired->netns_dir, ns->name);
+			if (!s->foreign)
+				log_warning("%s: %s/%s holds a namespace that is not vpnconf's; "
+					    "confined units are not restarted into it",
+					    ns->name, d->desired->netns_dir, ns->name);
+			s->foreign = true;
+			continue;
+		}
+		s->foreign = false;
 		if (!s->lost && !daemon_lost_by_down(d, ns->name))
 			log_event(LOG_WARNING, VPNCONF_MESSAGE_NAMESPACE_LOST, ns->name, NULL,
 				  "namespace-lost",

@@ -44,6 +44,7 @@ typedef struct NsSeen {
 	dev_t dev;
 	ino_t ino;
 	bool lost; /* gone since, and journaled */
+	bool foreign; /* its path holds a namespace that is not vpnconf's (reported) */
 } NsSeen;
 
 struct Daemon {

@@ -239,6 +239,71 @@ let
     after = [ "vpnconf.service" ];
     partOf = [ "vpnconf.service" ];
   };
+  # portForwarding.onChange / .client: a path unit on the port file and the
+  # oneshot it starts, inside the namespace, as a dynamic user.
+  portHookEntries = lib.concatLists (
+    lib.mapAttrsToList (
+      nsName: ns:
+      let
+        pf = ns.portForwarding;
+        command =
+          if pf.onChange != null then
+            pf.onChange
+          else
+            "${cfg.package}/libexec/vpnconf-port-hook ${pf.client}"
+            + lib.optionalString (pf.clientUrl != null) " ${lib.escapeShellArg pf.clientUrl}";
+      in
+      lib.optional (pf.mode != "none" && (pf.onChange != null || pf.client != null)) {
+        name = "vpnconf-port-${nsName}";
+        inherit nsName command;
+        environmentFile = pf.clientEnvironmentFile;
+        portFile = "${cfg.paths.runtimeDir}/${nsName}/forwarded-port";
+      }
+    ) cfg.namespaces
+  );
+
+  portHookPath = e: lifecycleBinding // {
+    description = "vpnconf: watch the forwarded port of namespace ${e.nsName}";
+    wantedBy = [ "vpnconf.service" ];
+    pathConfig = {
+      PathChanged = e.portFile;
+      Unit = "${e.name}.service";
+    };
+  };
+
+  portHookService = e: {
+    description = "vpnconf: tell the client of namespace ${e.nsName} its forwarded port";
+    after = [ "vpnconf.service" ];
+    path = [
+      pkgs.curl
+      pkgs.coreutils
+      pkgs.gnused
+      pkgs.gnugrep
+    ];
+    script = ''
+      [ -r ${e.portFile} ] || exit 0
+      read -r VPNCONF_PORT < ${e.portFile}
+      export VPNCONF_PORT
+      ${e.command}
+    '';
+    serviceConfig = {
+      Type = "oneshot";
+      NetworkNamespacePath = "${cfg.paths.netnsDir}/${e.nsName}";
+      DynamicUser = true;
+      CapabilityBoundingSet = "";
+      NoNewPrivileges = true;
+      PrivateTmp = true;
+      ProtectSystem = "strict";
+      ProtectHome = true;
+      RestrictAddressFamilies = [
+        "AF_UNIX"
+        "AF_INET"
+        "AF_INET6"
+      ];
+    }
+    // lib.optionalAttrs (e.environmentFile != null) { EnvironmentFile = e.environmentFile; };
+  };
+
   publishSocket = e: lifecycleBinding // {
     description = "vpnconf: ${e.listen} published to port ${toString e.port} of namespace ${e.nsName}";
     documentation = [ "man:vpnconf(8)" ];
@@ -523,6 +588,13 @@ in
 
     { assertions = units.assertionsIfDisabled cfg.enable; }
 
+    # Only defined when used: systemd.paths stays untouched otherwise.
+    (mkIf cfg.enable {
+      systemd = lib.optionalAttrs (portHookEntries != [ ]) {
+        paths = lib.listToAttrs (map (e: nameValuePair e.name (portHookPath e)) portHookEntries);
+      };
+    })
+
     (mkIf cfg.enable {
       assertions = units.assertions ++ [
         {
@@ -552,6 +624,7 @@ in
         # interfaceNamespace = <namespace>: their unit needs the namespace,
         # and must go (and come back) with it.
         (lib.listToAttrs (map (e: nameValuePair e.name (publishService e)) publishEntries))
+        (lib.listToAttrs (map (e: nameValuePair e.name (portHookService e)) portHookEntries))
         (mapAttrs' (
           ifname: _:
           nameValuePair "wireguard-${ifname}" {

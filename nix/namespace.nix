@@ -547,6 +547,94 @@ in
       };
     };
 
+    portForwarding = {
+      mode = mkOption {
+        type = types.enum [
+          "none"
+          "natpmp"
+          "static"
+        ];
+        default = "none";
+        description = ''
+          How the provider forwards an inbound port through the tunnel:
+          `natpmp` leases one from a NAT-PMP gateway (ProtonVPN), renewed by
+          vpnconf-watch.service; `static` opens the ports the provider
+          forwards permanently (AirVPN). See docs/port-forwarding.md.
+        '';
+      };
+      gateway = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "10.2.0.1";
+        description = "The NAT-PMP gateway (IPv4), reached through the tunnel; natpmp only.";
+      };
+      protocols = mkOption {
+        type = types.listOf (
+          types.enum [
+            "tcp"
+            "udp"
+          ]
+        );
+        default = [
+          "tcp"
+          "udp"
+        ];
+        description = "What is mapped and opened.";
+      };
+      lifetimeSeconds = mkOption {
+        type = types.ints.between 60 86400;
+        default = 60;
+        description = "The lease asked for; renewed after half of what is granted.";
+      };
+      staticPorts = mkOption {
+        type = ports;
+        default = [ ];
+        description = "static: the ports the provider forwards.";
+      };
+      onChange = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "\${pkgs.transmission_4}/bin/transmission-remote --port $VPNCONF_PORT";
+        description = ''
+          A shell command run inside the namespace, as a dynamic user, each
+          time the forwarded port changes (`$VPNCONF_PORT` holds it): a path
+          unit on `<runtimeDir>/<namespace>/forwarded-port` starts the
+          oneshot `vpnconf-port-<namespace>.service`. Takes precedence over
+          `client`.
+        '';
+      };
+      client = mkOption {
+        type = types.nullOr (
+          types.enum [
+            "qbittorrent"
+            "transmission"
+            "deluge"
+          ]
+        );
+        default = null;
+        description = ''
+          A ready-made onChange for the confined client's Web API on the
+          namespace's loopback: qBittorrent (setPreferences listen_port),
+          Transmission (RPC session-set peer-port), Deluge (core.set_config
+          listen_ports). See vpnconf-port-hook.
+        '';
+      };
+      clientUrl = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "http://127.0.0.1:8080";
+        description = "The client's API URL, when not its default port on 127.0.0.1.";
+      };
+      clientEnvironmentFile = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = ''
+          A file with VPNCONF_HOOK_USER= and VPNCONF_HOOK_PASSWORD= for the
+          client's API (read by systemd, never copied into the Nix store).
+        '';
+      };
+    };
+
     # Read-only: what vpnconf will use, for the rest of the configuration
     # (a reverse proxy to a published port, firewall or NAT rules).
     derived = {
@@ -634,6 +722,19 @@ in
           nsIf
           subnetIPv4
           ;
+      };
+      # onChange is the module's own unit (see module.nix), not the
+      # generator's.
+      portForwarding = {
+        inherit (config.portForwarding)
+          mode
+          gateway
+          protocols
+          lifetimeSeconds
+          ;
+      }
+      // optionalAttrs (config.portForwarding.mode == "static") {
+        inherit (config.portForwarding) staticPorts;
       };
     };
   };

@@ -46,6 +46,15 @@ let
       nsIf = null;
       subnetIPv4 = null;
     };
+    portForwarding = {
+      mode = "none";
+      gateway = null;
+      protocols = [
+        "tcp"
+        "udp"
+      ];
+      lifetimeSeconds = 60;
+    };
   };
 
   expectedTop = namespace: {
@@ -203,6 +212,46 @@ lib.runTests {
       "peers"
       "socketNamespace"
     ];
+  };
+
+  testPortForwardingRendered = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.namespaces.vpnapps.portForwarding = {
+              mode = "natpmp";
+              gateway = "10.2.0.1";
+              protocols = [ "udp" ];
+            };
+          }
+        ];
+      in
+      c.services.vpnconf.desiredState.namespaces.vpnapps.portForwarding;
+    expected = {
+      mode = "natpmp";
+      gateway = "10.2.0.1";
+      protocols = [ "udp" ];
+      lifetimeSeconds = 60;
+    };
+  };
+
+  testStaticPortsRendered = {
+    expr =
+      let
+        c = eval [
+          managedExample
+          {
+            services.vpnconf.namespaces.vpnapps.portForwarding = {
+              mode = "static";
+              staticPorts = [ 51413 ];
+            };
+          }
+        ];
+      in
+      c.services.vpnconf.desiredState.namespaces.vpnapps.portForwarding.staticPorts;
+    expected = [ 51413 ];
   };
 
   testDerivedHostLinkValues = {

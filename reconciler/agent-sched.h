@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define AGENT_RETRY_MIN_USEC (250ULL * 1000)       /* first retry after a failed pass */
+#define AGENT_RETRY_MIN_USEC (50ULL * 1000)        /* first retry after a failed pass */
 #define AGENT_RETRY_MAX_USEC (60ULL * 1000 * 1000) /* backoff ceiling */
 #define AGENT_BUSY_RETRY_USEC (20ULL * 1000)      /* another reconcile holds the lock */
 

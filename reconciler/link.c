@@ -69,6 +69,7 @@ static void snapshot_add_link(LinkSnapshot *s, struct rtnl_link *link)
 	l->other_netns = rtnl_link_get_link_netnsid(link, &netnsid) >= 0;
 	l->master = rtnl_link_get_master(link);
 	l->lower = l->other_netns ? 0 : rtnl_link_get_link(link);
+	l->peer = l->other_netns && streq(l->kind, "veth") ? rtnl_link_get_link(link) : 0;
 	link_info_set_alias(l, alias);
 }
 

@@ -48,6 +48,9 @@ typedef struct LinkInfo {
 	/* The link's master (a bridge, a bond: it takes the link's frames
 	 * before the IP layer sees them), 0 when none. */
 	int master;
+	/* Its peer's ifindex in the other namespace, for a veth whose peer
+	 * lives elsewhere (IFLA_LINK with a link netnsid), 0 otherwise. */
+	int peer;
 	/* The lower device in the same namespace (IFLA_LINK of a macvlan, a
 	 * vlan, an ipvlan), 0 when none or elsewhere. */
 	int lower;

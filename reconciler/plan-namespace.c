@@ -642,6 +642,23 @@ static void plan_host_link(Planner *p)
 		plan_host_link_diverted(p, host);
 		return;
 	}
+	/* Two ends labelled as vpnconf's that are not each other's peer: root
+	 * inside renamed vpnconf's inside end away and labelled a veth of its
+	 * own, whose peer lives unfiltered in the host, in its place. Both go
+	 * (each takes its peer along), and a new pair is made. */
+	if (host && nsl && host->peer && nsl->peer &&
+	    (host->peer != nsl->ifindex || nsl->peer != host->ifindex)) {
+		Step *d = step_link_delete(ns->name, SITE_NAMESPACE, nsl->name,
+					   "not the peer of the host end");
+
+		d->irreversible = true;
+		planner_add(p, d);
+		d = step_link_delete(ns->name, SITE_HOST, host->name, "not the peer of the inside end");
+		d->irreversible = true;
+		planner_add(p, d);
+		plan_host_link_create(p, "host link ends mismatched");
+		return;
+	}
 	if (!host || !nsl) {
 		/* Either end alone is a broken pair: remove it, then make a
 		 * fresh one. */

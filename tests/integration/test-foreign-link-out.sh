@@ -109,4 +109,18 @@ for relabel in "alias vpnconf:other:hostlink" "group 0"; do
   expect_rc 0 vc plan >/dev/null
 done
 reach host yes "tcp $NS_ADDR 8080"
+
+note "the inside end renamed away and a veth of root's own labelled in its place"
+in_ns "$NS" ip link set "$NS_IF" down
+in_ns "$NS" ip link set "$NS_IF" name old
+in_ns "$NS" ip link add "$NS_IF" type veth peer name evilh netns $$
+in_ns "$NS" ip link set "$NS_IF" group 1448103491 alias "vpnconf:$NS:hostlink" up
+ip link set evilh up
+expect_rc 0 vc reconcile
+expect_rc 0 vc plan >/dev/null
+if ip link show dev evilh >/dev/null 2>&1; then fail "the impostor's host end is still there"; fi
+peer=$(in_ns "$NS" ip -o link show dev "$NS_IF" | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\):.*/\1/p')
+[ "$peer" = "$(ip -o link show dev "$HOST_IF" | cut -d: -f1)" ] ||
+  fail "the inside end is not the host end's peer: $(in_ns "$NS" ip -o link show dev "$NS_IF")"
+reach host yes "tcp $NS_ADDR 8080"
 finish

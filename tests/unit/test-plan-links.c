@@ -6,7 +6,8 @@
  * deleted, irreversibly; one that reaches nowhere is only noted; the
  * external tunnel is left alone; the host link's inside end relabelled
  * from inside is deleted and made again in the same plan; and so is the
- * host end when it has a master or an upper device on the host.
+ * host end when it has a master or an upper device on the host, and a
+ * pair whose ends are not each other's peers.
  */
 #include "test-plan.h"
 
@@ -94,5 +95,41 @@ TEST(diverted_host_end_is_made_again)
 		ASSERT_STREQ(p.steps[del]->ifname, ns->host_if);
 		ASSERT_TRUE(p.steps[del]->irreversible);
 		ASSERT_CONTAINS(p.steps[del]->reasons[0], upper ? "has mv0 on top" : "is enslaved");
+	}
+}
+
+TEST(host_link_ends_that_are_not_peers_are_made_again)
+{
+	_cleanup_(desired_freep) Desired *d = external_desired();
+	_cleanup_(link_snapshot_done) LinkSnapshot host = {};
+	_cleanup_(observed_done) Observed o = {};
+	const Namespace *ns = &d->namespaces[0];
+	LinkInfo *h, *n;
+
+	observe_converged(d, ns, &host, &o);
+	h = (LinkInfo *)o.host_link;
+	n = (LinkInfo *)link_snapshot_find(&o.links, ns->ns_if);
+	ASSERT_TRUE(h && n);
+	{
+		_cleanup_(plan_done) Plan p = {};
+		h->peer = n->ifindex;
+		n->peer = h->ifindex;
+		ASSERT_OK(plan_for(d, &o, &p));
+		ASSERT_EQ(p.n, 0);
+	}
+	/* Root inside's own veth, labelled as the inside end: its peer is
+	 * some other interface of the host. */
+	n->peer = h->ifindex + 100;
+	{
+		_cleanup_(plan_done) Plan p = {};
+		int create;
+
+		ASSERT_OK(plan_for(d, &o, &p));
+		create = index_of(&p, STEP_HOSTLINK_CREATE);
+		ASSERT_EQ(create, 2);
+		ASSERT_EQ(p.steps[0]->kind, STEP_LINK_DELETE);
+		ASSERT_STREQ(p.steps[0]->ifname, ns->ns_if);
+		ASSERT_EQ(p.steps[1]->kind, STEP_LINK_DELETE);
+		ASSERT_STREQ(p.steps[1]->ifname, ns->host_if);
 	}
 }

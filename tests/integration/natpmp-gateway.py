@@ -17,7 +17,10 @@ A new value of "restart" restarts the epoch at 0 (the gateway rebooted).
 Deletions (lifetime 0) are acknowledged. Every request is appended to the
 log file as "<monotonic seconds> <op> <internal> <suggested> <lifetime>".
 
-usage: natpmp-gateway.py ADDRESS CONTROL LOG
+With SENDLOG, every answer sent is appended to it as
+"<monotonic seconds> <op> <port>" (for the benchmark).
+
+usage: natpmp-gateway.py ADDRESS CONTROL LOG [SENDLOG]
 """
 import json
 import socket
@@ -26,6 +29,7 @@ import sys
 import time
 
 addr, control, log = sys.argv[1:4]
+sendlog = sys.argv[4] if len(sys.argv) > 4 else None
 start = time.monotonic()
 restart_seen = 0
 
@@ -69,3 +73,6 @@ while True:
                   struct.pack("!BBHIHHI", 0, 128 + op, 0, epoch, internal + 1, 9999, 60)):
             s.sendto(b, peer)
     s.sendto(good, peer)
+    if sendlog:
+        with open(sendlog, "a") as f:
+            f.write("%.6f %s %d\n" % (time.monotonic(), "udp" if op == 1 else "tcp", ctl["port"]))

@@ -12,6 +12,7 @@
 # namespace (a VXLAN device created with the host's link netnsid) is
 # deleted like the veth.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
 
 write_config <<END
       "wireguard": { "interface": "wg0", "managed": false },
@@ -123,4 +124,12 @@ peer=$(in_ns "$NS" ip -o link show dev "$NS_IF" | sed -n 's/^[0-9]*: [^@]*@if\([
 [ "$peer" = "$(ip -o link show dev "$HOST_IF" | cut -d: -f1)" ] ||
   fail "the inside end is not the host end's peer: $(in_ns "$NS" ip -o link show dev "$NS_IF")"
 reach host yes "tcp $NS_ADDR 8080"
+
+note "the agent deletes such a veth as soon as it appears"
+start_daemon
+in_ns "$NS" ip link add evil3 type veth peer name evil3h netns $$
+evil3_gone() { ! ip link show dev evil3h >/dev/null 2>&1; }
+wait_until 10 "the agent deleted the foreign veth" evil3_gone
+wait_until 10 "in sync" in_sync
+stop_daemon
 finish

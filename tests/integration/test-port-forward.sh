@@ -38,6 +38,8 @@ open_from_server() {
   reach vpnsrv "$2" "tcp 10.0.0.2 $1" "udp 10.0.0.2 $1"
 }
 
+contains_port() { contains "$(in_ns "$NS" nft list set inet vpnconf forwarded_tcp)" "$1"; }
+
 servers() {
   local p specs=()
   for p in "$@"; do specs+=("tcp 10.0.0.2 $p" "udp 10.0.0.2 $p"); done
@@ -145,6 +147,11 @@ sys.exit(0 if any(b - a < 0.5 for a, b in zip(t, t[1:])) else 1)
 PY
 port_is 40004 || fail "port lost over the restart"
 
+note "the granted port removed inside: repaired as drift, from the lease"
+in_ns "$NS" nft delete element inet vpnconf forwarded_tcp "{ 40004 }"
+wait_until 20 "the port put back" contains_port 40004
+open_from_server 40004 yes
+
 note "malformed and truncated responses are ignored"
 gateway '{"mode": "malformed", "port": 40006, "lifetime": 4}'
 wait_until 10 "port 40006" port_is 40006
@@ -155,4 +162,15 @@ note "the agent stops: the port stays for the rest of the lease"
 stop_daemon
 port_is 40006 || fail "the port file went with the agent"
 open_from_server 40006 yes
+expect_rc 0 vc plan >/dev/null
+
+note "an expired lease without the agent: the next reconcile closes the port"
+sleep 4.5
+expect_rc 0 vc reconcile >/dev/null
+open_from_server 40006 no
+
+note "teardown removes the lease files"
+expect_rc 0 vc down "$NS" >/dev/null
+[ ! -e "$PORT_FILE" ] && [ ! -e "/run/vpnconf/$NS/forwarded-lease" ] ||
+  fail "lease files left after down: $(ls "/run/vpnconf/$NS")"
 finish

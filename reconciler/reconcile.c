@@ -574,13 +574,6 @@ static int alert_one(Run *run, NamespaceReport *rep)
 	return 0;
 }
 
-void reconcile_namespace_with_lease(Namespace *ns, const char *runtime_dir)
-{
-	if (ns->pf.mode == PORT_FORWARD_NATPMP)
-		ns->pf.lease_port = pf_lease_current_port(runtime_dir, ns->name,
-							  now_usec_realtime() / 1000000ULL);
-}
-
 static int reconcile_one(Run *run, const char *name, const Namespace *ns_desired, bool teardown)
 {
 	Namespace eff;
@@ -597,6 +590,8 @@ static int reconcile_one(Run *run, const char *name, const Namespace *ns_desired
 	rep->name = xstrdup(name);
 	rep->teardown = teardown;
 	if (ns) {
+		if (!dry_run(run) && !teardown)
+			(void)reconcile_expire_lease(run->desired, run->journal, run->digest, ns);
 		eff = *ns;
 		reconcile_namespace_with_lease(&eff, run->desired->runtime_dir);
 		ns = &eff;

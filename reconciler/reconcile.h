@@ -164,3 +164,10 @@ int reconcile_check_keys(const Desired *d, bool generate, DesiredErrors *errors)
  * it, so that a reconcile neither removes a granted port as drift nor
  * keeps one after its lease expired. */
 void reconcile_namespace_with_lease(Namespace *ns, const char *runtime_dir);
+/* A NAT-PMP lease of ns that expired with nobody renewing it (no agent):
+ * its port is removed from the forwarded sets (one element transaction),
+ * the lease files removed, as a journaled port-forward transaction. For
+ * a reconcile about to plan ns, under the lock. Returns 1 when it closed
+ * one, 0 when there was nothing to do, -errno when the files could not
+ * be removed. */
+int reconcile_expire_lease(const Desired *d, Journal *j, const char *digest, const Namespace *ns);

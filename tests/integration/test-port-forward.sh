@@ -164,10 +164,16 @@ port_is 40006 || fail "the port file went with the agent"
 open_from_server 40006 yes
 expect_rc 0 vc plan >/dev/null
 
-note "an expired lease without the agent: the next reconcile closes the port"
+note "an expired lease without the agent: the next reconcile closes the port (not drift)"
 sleep 4.5
+drift_before=$(vc history --json --limit 0 | json 'len([t for t in d["transactions"] if t["outcome"] == "drift" or "drift" in (t.get("summary") or "")])')
 expect_rc 0 vc reconcile >/dev/null
 open_from_server 40006 no
+port_is "" || fail "forwarded-port left after the lease expired"
+[ "$(txn_last trigger)" = port-forward ] || fail "the expiry is not a port-forward transaction"
+drift_after=$(vc history --json --limit 0 | json 'len([t for t in d["transactions"] if t["outcome"] == "drift" or "drift" in (t.get("summary") or "")])')
+[ "$drift_before" = "$drift_after" ] || fail "the expiry was handled as drift"
+expect_rc 0 vc plan >/dev/null
 
 note "teardown removes the lease files"
 expect_rc 0 vc down "$NS" >/dev/null

@@ -164,21 +164,6 @@ int metrics_format(const MetricsNamespace *ns, size_t n, uint64_t now_usec, char
 	return 0;
 }
 
-static int write_all(int fd, const char *text, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, text, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		text += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int temp_name(const char *base, char **ret)
 {
 	uint64_t rnd;
@@ -214,7 +199,7 @@ int metrics_write_file(const char *path, const char *text)
 	/* The umask must not make the file unreadable for the scraper. */
 	r = fchmod(fd, 0644) < 0 ? -errno : 0;
 	if (r >= 0)
-		r = write_all(fd, text, strlen(text));
+		r = write_full(fd, text, strlen(text));
 	if (r >= 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r >= 0 && renameat(dfd, tmp, dfd, base) < 0)

@@ -169,36 +169,6 @@ fail:
 	return r;
 }
 
-static int read_fd(int fd, size_t max_size, char **ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t n = 0, cap = 4096;
-
-	buf = xmalloc(cap + 1);
-	for (;;) {
-		ssize_t k;
-
-		if (n == cap) {
-			if (cap >= max_size)
-				return -EFBIG;
-			cap = MIN(cap * 2, max_size);
-			buf = xrealloc(buf, cap + 1);
-		}
-		k = read(fd, buf + n, cap - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	buf[n] = 0;
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 int safe_file_read(const char *path, size_t max_size, char **ret)
 {
 	_cleanup_(parent_done) Parent p = {.above = -EBADF, .fd = -EBADF};
@@ -211,22 +181,7 @@ int safe_file_read(const char *path, size_t max_size, char **ret)
 	fd = open_regular_at(p.fd, p.base, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	return read_fd(fd, max_size, ret);
-}
-
-static int write_all(int fd, const char *p, size_t size)
-{
-	while (size > 0) {
-		ssize_t k = write(fd, p, size);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		p += k;
-		size -= (size_t)k;
-	}
-	return 0;
+	return read_fd_full(fd, max_size, ret, NULL);
 }
 
 static int write_atomic_at(int dfd, const char *name, const void *data, size_t size, mode_t mode)
@@ -245,7 +200,7 @@ static int write_atomic_at(int dfd, const char *name, const void *data, size_t s
 	}
 	if (fd < 0)
 		return negative_errno();
-	r = write_all(fd, data, size);
+	r = write_full(fd, data, size);
 	/* The umask may have narrowed the mode given to open(). */
 	if (r >= 0 && fchmod(fd, mode) < 0)
 		r = negative_errno();

@@ -241,23 +241,10 @@ int secrets_protect_process(void)
 	return 0;
 }
 
-int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+int read_fd_full(int fd, size_t max_size, char **ret, size_t *ret_size)
 {
-	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t n = 0, cap = 4096;
-
-	struct stat st;
-
-	/* O_NONBLOCK: a FIFO at the path must not hang the caller (it is
-	 * refused below); a regular file ignores the flag. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 
 	buf = xmalloc(cap + 1);
 	for (;;) {
@@ -286,11 +273,46 @@ int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_si
 	return 0;
 }
 
+int write_full(int fd, const void *data, size_t size)
+{
+	const char *p = data;
+
+	while (size > 0) {
+		ssize_t k = write(fd, p, size);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (k == 0)
+			return -EIO;
+		p += k;
+		size -= (size_t)k;
+	}
+	return 0;
+}
+
+int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO at the path must not hang the caller (it is
+	 * refused below); a regular file ignores the flag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+	return read_fd_full(fd, max_size, ret, ret_size);
+}
+
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	const char *p = data;
 	int r;
 
 	tmp = xasprintf("%s.vpnconf-%ld.tmp", path, (long)getpid());
@@ -305,17 +327,9 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
 	if (fd < 0)
 		return negative_errno();
 
-	while (size > 0) {
-		ssize_t k = write(fd, p, size);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = negative_errno();
-			goto fail;
-		}
-		p += k;
-		size -= (size_t)k;
-	}
+	r = write_full(fd, data, size);
+	if (r < 0)
+		goto fail;
 	/* The umask may have narrowed the mode given to open(). */
 	if (fchmod(fd, mode) < 0) {
 		r = negative_errno();

@@ -197,6 +197,13 @@ int secrets_protect_process(void);
  * or -EBADFD otherwise, and a FIFO never blocks. Files in vpnconf's own
  * directories go through safefile.h instead. */
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* Reads an open fd to its end, at most max_size bytes (-EFBIG beyond),
+ * into a new NUL-terminated buffer; *ret_size (optional) excludes the
+ * terminator. The buffer grows by realloc: not for key material. */
+int read_fd_full(int fd, size_t max_size, char **ret, size_t *ret_size);
+/* Writes all of data, retrying short writes and EINTR; a write that
+ * makes no progress is -EIO. */
+int write_full(int fd, const void *data, size_t size);
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync-free (the runtime directory is a tmpfs), fchmod to mode, rename. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);

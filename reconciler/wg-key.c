@@ -147,21 +147,6 @@ static int new_key_text(char text[static KEY_B64_LEN + 1])
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* ".<name>.<random>.tmp" in the directory of path. */
 static int temp_name_for(const char *path, char **ret)
 {
@@ -197,7 +182,7 @@ static int write_and_link(int fd, const char *tmp, const char *path)
 
 	r = new_key_text(text);
 	if (r >= 0)
-		r = write_all(fd, text, sizeof(text));
+		r = write_full(fd, text, sizeof(text));
 	explicit_bzero(text, sizeof(text));
 	if (r < 0)
 		return r;

@@ -44,7 +44,7 @@ int journal_desired_get(Journal *j, const char *desired_sha256, char **ret_text,
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	_cleanup_free_ char *hex = NULL;
 	const void *text;
-	int r, rc, n;
+	int r, n;
 
 	assert(j);
 	assert(desired_sha256);
@@ -55,14 +55,9 @@ int journal_desired_get(Journal *j, const char *desired_sha256, char **ret_text,
 			 "SELECT text FROM desired_text WHERE sha256 = ?1", &st);
 	if (r < 0)
 		return r;
-	rc = journal_bind_text(st, 1, desired_sha256);
-	if (rc != SQLITE_OK)
-		return journal_errno(j->db, rc);
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, desired_sha256);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return -ENOENT;
 	text = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
 	/* Only the very document that was hashed: anything else (an edited
@@ -81,7 +76,7 @@ int journal_last_verified(Journal *j, const char *namespace, char **ret_sha256,
 			  uint64_t *ret_usec)
 {
 	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	assert(j);
 	assert(namespace);
@@ -95,14 +90,9 @@ int journal_last_verified(Journal *j, const char *namespace, char **ret_sha256,
 			 &st);
 	if (r < 0)
 		return r;
-	rc = journal_bind_text(st, 1, namespace);
-	if (rc != SQLITE_OK)
-		return journal_errno(j->db, rc);
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, namespace);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return -ENOENT;
 	*ret_sha256 = journal_column_strdup(st, 0);
 	if (ret_usec)
 		*ret_usec = (uint64_t)sqlite3_column_int64(st, 1);

@@ -93,6 +93,10 @@ void journal_stmt_resetp(sqlite3_stmt **st);
 int journal_run(Journal *j, sqlite3_stmt *st);
 /* One step: 1 on a row, 0 when done, -errno on failure. */
 int journal_next_row(Journal *j, sqlite3_stmt *st);
+/* Binds text1 to ?1 (when NULL, nothing: an unbound ?1 is NULL, and a
+ * statement without parameters takes none) and steps once: 0 with st on its
+ * first row, -ENOENT when there is none, -errno on failure. */
+int journal_first_row(Journal *j, sqlite3_stmt *st, const char *text1);
 /* Prepares (cached) and runs a statement that binds nothing. */
 int journal_exec(Journal *j, JournalStmt slot, const char *sql);
 

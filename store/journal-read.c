@@ -209,7 +209,7 @@ int journal_list_txns(Journal *j, const char *namespace, unsigned limit, TxnReco
 int journal_last_txn(Journal *j, const char *namespace, TxnRecord *ret)
 {
 	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	assert(j);
 	assert(ret);
@@ -221,14 +221,9 @@ int journal_last_txn(Journal *j, const char *namespace, TxnRecord *ret)
 			 &st);
 	if (r < 0)
 		return r;
-	rc = journal_bind_text(st, 1, namespace);
-	if (rc != SQLITE_OK)
-		return journal_errno(j->db, rc);
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, namespace);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return -ENOENT;
 	txn_from_row(st, ret);
 	return 0;
 }
@@ -386,11 +381,9 @@ int journal_get_in_sync(Journal *j, char **ret_sha256, uint64_t *ret_usec)
 			 "SELECT desired_sha256, marked_usec FROM in_sync WHERE id = 1", &st);
 	if (r < 0)
 		return r;
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, NULL);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return -ENOENT;
 	if (ret_sha256)
 		*ret_sha256 = journal_column_strdup(st, 0);
 	if (ret_usec)
@@ -402,7 +395,7 @@ int journal_count_events(Journal *j, const char *namespace, uint64_t *ret_drift,
 			 uint64_t *ret_lockdowns)
 {
 	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	assert(j);
 	assert(namespace);
@@ -416,14 +409,9 @@ int journal_count_events(Journal *j, const char *namespace, uint64_t *ret_drift,
 			 &st);
 	if (r < 0)
 		return r;
-	rc = journal_bind_text(st, 1, namespace);
-	if (rc != SQLITE_OK)
-		return journal_errno(j->db, rc);
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, namespace);
 	if (r < 0)
-		return r;
-	if (r == 0)
-		return -EIO;
+		return r == -ENOENT ? -EIO : r;
 	*ret_drift = (uint64_t)sqlite3_column_int64(st, 0);
 	*ret_lockdowns = (uint64_t)sqlite3_column_int64(st, 1);
 	return 0;

@@ -78,18 +78,13 @@ int journal_txn_begin(Journal *j, const char *trigger, const char *command, cons
 static int journal_txn_not_running(Journal *j, const char *txn_id)
 {
 	_cleanup_journal_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	r = journal_stmt(j, JOURNAL_STMT_TXN_OUTCOME, "SELECT outcome FROM txn WHERE id = ?1", &st);
 	if (r < 0)
 		return r;
-	rc = journal_bind_text(st, 1, txn_id);
-	if (rc != SQLITE_OK)
-		return journal_errno(j->db, rc);
-	r = journal_next_row(j, st);
-	if (r < 0)
-		return r;
-	return r > 0 ? -EALREADY : -ENOENT;
+	r = journal_first_row(j, st, txn_id);
+	return r == 0 ? -EALREADY : r;
 }
 
 int journal_txn_finish(Journal *j, const char *txn_id, TxnOutcome outcome, const char *summary)

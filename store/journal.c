@@ -148,6 +148,21 @@ int journal_next_row(Journal *j, sqlite3_stmt *st)
 	return journal_errno(j->db, rc);
 }
 
+int journal_first_row(Journal *j, sqlite3_stmt *st, const char *text1)
+{
+	int r, rc;
+
+	if (text1) {
+		rc = journal_bind_text(st, 1, text1);
+		if (rc != SQLITE_OK)
+			return journal_errno(j->db, rc);
+	}
+	r = journal_next_row(j, st);
+	if (r < 0)
+		return r;
+	return r > 0 ? 0 : -ENOENT;
+}
+
 int journal_run(Journal *j, sqlite3_stmt *st)
 {
 	int r;
@@ -194,10 +209,10 @@ static int journal_read_version(Journal *j, unsigned *ret)
 	r = journal_stmt(j, JOURNAL_STMT_USER_VERSION, "PRAGMA user_version", &st);
 	if (r < 0)
 		return r;
-	r = journal_next_row(j, st);
+	r = journal_first_row(j, st, NULL);
 	if (r < 0)
-		return r;
-	if (r == 0 || sqlite3_column_int(st, 0) < 0)
+		return r == -ENOENT ? -EBADMSG : r;
+	if (sqlite3_column_int(st, 0) < 0)
 		return -EBADMSG;
 	*ret = (unsigned)sqlite3_column_int(st, 0);
 	return 0;

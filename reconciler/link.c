@@ -185,6 +185,29 @@ static int link_new_change(const char *ifname, struct rtnl_link **ret)
 /* Changes the link called ifname in n with one RTM_NEWLINK addressed by
  * name (ifi_index 0: the kernel looks it up by IFLA_IFNAME), with no
  * GETLINK round trip first. up < 0, alias NULL, mtu 0: leave as is. */
+/* Sends m on sk and waits for the kernel's answer. */
+static int link_send_ack(struct nl_sock *sk, struct nl_msg *m)
+{
+	int r = nl_send_auto(sk, m);
+
+	if (r < 0)
+		return nlerr_to_errno(r);
+	return nlerr_to_errno(nl_wait_for_ack(sk));
+}
+
+/* The kernel's view of ifname in n; -ENODEV when there is none. */
+static int link_get(Netns *n, const char *ifname, struct rtnl_link **ret)
+{
+	struct nl_sock *sk;
+	int r;
+
+	r = netns_rtnl(n, &sk);
+	if (r < 0)
+		return r;
+	r = nlerr_to_errno(rtnl_link_get_kernel(sk, 0, ifname, ret));
+	return r == -ENOENT ? -ENODEV : r;
+}
+
 static int link_set(Netns *n, const char *ifname, int up, const char *alias, unsigned mtu)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
@@ -207,40 +230,29 @@ static int link_set(Netns *n, const char *ifname, int up, const char *alias, uns
 	    (alias && nla_put_string(m, IFLA_IFALIAS, alias) < 0) ||
 	    (mtu && nla_put_u32(m, IFLA_MTU, mtu) < 0))
 		return -EMSGSIZE;
-	r = nl_send_auto(sk, m);
-	if (r < 0)
-		return nlerr_to_errno(r);
-	r = nlerr_to_errno(nl_wait_for_ack(sk));
+	r = link_send_ack(sk, m);
 	return r == -ENOENT ? -ENODEV : r;
 }
 
 int link_ifindex(Netns *n, const char *ifname)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
-	struct nl_sock *sk;
 	int r;
 
-	r = netns_rtnl(n, &sk);
+	r = link_get(n, ifname, &l);
 	if (r < 0)
 		return r;
-	r = rtnl_link_get_kernel(sk, 0, ifname, &l);
-	if (r < 0)
-		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
 	return rtnl_link_get_ifindex(l);
 }
 
 int link_group(Netns *n, const char *ifname, uint32_t *ret)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
-	struct nl_sock *sk;
 	int r;
 
-	r = netns_rtnl(n, &sk);
+	r = link_get(n, ifname, &l);
 	if (r < 0)
 		return r;
-	r = rtnl_link_get_kernel(sk, 0, ifname, &l);
-	if (r < 0)
-		return nlerr_to_errno(r) == -ENOENT ? -ENODEV : nlerr_to_errno(r);
 	*ret = rtnl_link_get_group(l);
 	return 0;
 }
@@ -280,10 +292,7 @@ int link_veth_create(Netns *n, const char *name, const Netns *peer_ns, const cha
 	nla_nest_end(m, data);
 	nla_nest_end(m, info);
 
-	r = nl_send_auto(sk, m);
-	if (r < 0)
-		return nlerr_to_errno(r);
-	return nlerr_to_errno(nl_wait_for_ack(sk));
+	return link_send_ack(sk, m);
 }
 
 int link_wireguard_create(Netns *birthplace, const Netns *dest, const char *name, unsigned mtu)
@@ -344,10 +353,7 @@ int link_delete_group(Netns *n, uint32_t group)
 	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(m, IFLA_GROUP, group) < 0)
 		return -EMSGSIZE;
-	r = nl_send_auto(sk, m);
-	if (r < 0)
-		return nlerr_to_errno(r);
-	r = nlerr_to_errno(nl_wait_for_ack(sk));
+	r = link_send_ack(sk, m);
 	return r == -ENOENT ? -ENODEV : r;
 }
 

@@ -418,6 +418,16 @@ void json_dispatch_u32(ParseContext *c, const char *path, json_t *v, void *base,
 		*MEMBER(uint32_t, base, f) = (uint32_t)x;
 }
 
+int port_text_parse(const char *s, uint16_t *ret)
+{
+	uint64_t v;
+
+	if (s[0] == '0' || safe_atou64(s, &v) < 0 || v < 1 || v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
 const char *path_check(const char *s, bool dir)
 {
 	size_t n = strlen(s);

@@ -129,6 +129,10 @@ void json_report_enum(ParseContext *c, const char *path, const char *value,
 void json_parse_prefixes(ParseContext *c, const char *path, json_t *v, bool strict, size_t min,
 			 size_t max, IpPrefix **ret, size_t *ret_n);
 
+/* The port at the end of "host:port": decimal 1..65535, no sign, no
+ * leading zero, nothing after; -EINVAL otherwise. */
+int port_text_parse(const char *s, uint16_t *ret);
+
 /* NULL if s is an acceptable absolute path, else the reason. */
 const char *path_check(const char *s, bool dir);
 

@@ -13,16 +13,6 @@
 /* At most this many listeners per namespace: each becomes two units. */
 #define PUBLISH_MAX 256
 
-static int parse_listen_port(const char *s, uint16_t *ret)
-{
-	uint64_t v;
-
-	if (s[0] == '0' || safe_atou64(s, &v) < 0 || v < 1 || v > 65535)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	return 0;
-}
-
 /* NULL on success, else why s is not a listen address. */
 static const char *publish_listen_parse(const char *s, IpAddr *ret_addr, uint16_t *ret_port)
 {
@@ -52,7 +42,7 @@ static const char *publish_listen_parse(const char *s, IpAddr *ret_addr, uint16_
 			return "must be a literal IPv4 address (four decimal octets) and a port";
 		port = colon + 1;
 	}
-	if (parse_listen_port(port, &p) < 0)
+	if (port_text_parse(port, &p) < 0)
 		return "must end in a port 1..65535";
 	*ret_addr = a;
 	*ret_port = p;

@@ -69,16 +69,6 @@ static bool hostname_is_valid(const char *s)
 	return strspn(label, "0123456789") != strlen(label);
 }
 
-static int parse_port(const char *s, uint16_t *ret)
-{
-	uint64_t v;
-
-	if (s[0] == '0' || safe_atou64(s, &v) < 0 || v < 1 || v > 65535)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	return 0;
-}
-
 /* NULL on success, else why s is not an endpoint. */
 static const char *endpoint_parse(const char *s, Endpoint *ret)
 {
@@ -109,7 +99,7 @@ static const char *endpoint_parse(const char *s, Endpoint *ret)
 			return "has neither a valid IPv4 address (four decimal octets) nor a valid "
 			       "hostname";
 	}
-	if (parse_port(colon + 1, &e.port) < 0)
+	if (port_text_parse(colon + 1, &e.port) < 0)
 		return "must end in a port 1..65535";
 	if (!e.literal)
 		e.host = TAKE_PTR(host);

@@ -375,15 +375,19 @@ static bool same_config(const Lease *l, const Namespace *ns)
 	       l->udp == ns->pf.udp && l->lifetime == ns->pf.lifetime_seconds;
 }
 
-/* A lease no longer asked for: deleted at the gateway, closed, and its
- * files removed. */
+/* A lease the desired state no longer asks for: deleted at the gateway
+ * and its files removed. The pass that applied the new desired state
+ * already rebuilt the policy without it (or tore the namespace down). */
 static void lease_drop(Lease *l)
 {
 	for (unsigned i = 0; i < 2; i++)
 		if (wanted(l, i) && l->port)
 			(void)lease_io_send(l, ops[i], 0);
-	if (l->port)
-		(void)lease_apply(l, 0, "port forwarding no longer asked for");
+	if (l->port) {
+		log_info("%s: port forwarding no longer asked for: port %u released", l->name,
+			 l->port);
+		forget_port(l);
+	}
 	lease_free(l);
 }
 

@@ -509,8 +509,21 @@ static void validate_units(Validator *v)
 					   q);
 			continue;
 		}
-		if (ns->profile != SECURITY_PROFILE_HIGH_ASSURANCE ||
-		    u->allow_root_in_high_assurance || !unit_runs_as_root(u))
+		if (ns->profile != SECURITY_PROFILE_HIGH_ASSURANCE)
+			continue;
+		/* CAP_NET_ADMIN in the initial user namespace reaches every
+		 * network namespace (links created in another one by PID or
+		 * netnsid): no policy inside can hold a unit that keeps it. */
+		if (u->keep_network_capabilities) {
+			_cleanup_free_ char *kp = xasprintf("%s.keepNetworkCapabilities", p);
+			desired_errors_add(v->errors, kp,
+					   "keeps CAP_NET_ADMIN, CAP_NET_RAW and CAP_SYS_ADMIN in "
+					   "namespace \"%s\", which securityProfile "
+					   "\"highAssurance\" forbids: with them a unit can leave "
+					   "any network namespace",
+					   ns->name);
+		}
+		if (u->allow_root_in_high_assurance || !unit_runs_as_root(u))
 			continue;
 		path = xasprintf("%s.%s", p, u->user ? "user" : "dynamicUser");
 		desired_errors_add(v->errors, path,

@@ -135,6 +135,17 @@ TEST(reject_high_assurance_root_units)
 					     "'user': 'root', 'allowRootInHighAssurance': true}}")));
 }
 
+TEST(reject_high_assurance_kept_network_capabilities)
+{
+	REFUSE("units[\"a.service\"].keepNetworkCapabilities", "can leave any network namespace",
+	       .ns = HA HA_EGRESS,
+	       .units = "{'a.service': {'namespace': 'vpnapps', 'dynamicUser': true, "
+			"'keepNetworkCapabilities': true}}");
+	/* Balanced namespaces let the operator decide. */
+	desired_free(accept_doc(DOC(.units = "{'a.service': {'namespace': 'vpnapps', "
+					     "'dynamicUser': true, 'keepNetworkCapabilities': true}}")));
+}
+
 #define PEER_HOST "[{'publicKey': '" TEST_KEY_A "', 'endpoint': 'vpn.example.net:51820', " \
 		  "'allowedIPs': ['0.0.0.0/0']}]"
 

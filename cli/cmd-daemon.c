@@ -381,6 +381,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		notify("READY=1");
 		return 0;
 	}
+	daemon_leases_release(d, desired);
 	daemon_netlink_free(d);
 	set_desired(d, desired);
 	log_event(LOG_NOTICE, VPNCONF_MESSAGE_RELOAD_OK, NULL, NULL, "reload",

@@ -53,6 +53,7 @@ static void round_start(Lease *l, uint64_t now)
 	l->requesting = true;
 	l->attempt = 0;
 	l->answered[0] = l->answered[1] = false;
+	l->refusal_logged = false;
 	l->next_send_usec = now;
 }
 
@@ -258,6 +259,9 @@ void lease_on_response(Lease *l, const NatpmpResponse *r, uint64_t now)
 	if (!l->requesting || l->answered[i])
 		return;
 	if (r->result != NATPMP_RESULT_SUCCESS) {
+		if (l->refusal_logged)
+			return;
+		l->refusal_logged = true;
 		log_warning("%s: the NAT-PMP gateway refused the %s mapping: %s", l->name,
 			    natpmp_op_to_string(r->op), natpmp_result_to_string(r->result));
 		return; /* retransmitted on schedule */
@@ -376,12 +380,14 @@ static bool same_config(const Lease *l, const Namespace *ns)
 }
 
 /* A lease the desired state no longer asks for: deleted at the gateway
- * and its files removed. The pass that applied the new desired state
- * already rebuilt the policy without it (or tore the namespace down). */
+ * (daemon_leases_release() did so before the reload's pass, while the
+ * policy still let the request out) and its files removed. The pass that
+ * applied the new desired state already rebuilt the policy without it (or
+ * tore the namespace down). */
 static void lease_drop(Lease *l)
 {
 	for (unsigned i = 0; i < 2; i++)
-		if (wanted(l, i) && l->port)
+		if (wanted(l, i) && l->port && !l->released)
 			(void)lease_io_send(l, ops[i], 0);
 	if (l->port) {
 		log_info("%s: port forwarding no longer asked for: port %u released", l->name,
@@ -437,6 +443,21 @@ void daemon_leases_refresh(Daemon *d)
 	free(d->leases);
 	d->leases = next;
 	d->n_leases = n;
+}
+
+void daemon_leases_release(Daemon *d, const Desired *next)
+{
+	for (size_t i = 0; i < d->n_leases; i++) {
+		Lease *l = d->leases[i];
+		const Namespace *ns = desired_find_namespace(next, l->name);
+
+		if (ns && ns->pf.mode == PORT_FORWARD_NATPMP)
+			continue;
+		for (unsigned k = 0; k < 2; k++)
+			if (wanted(l, k) && l->port)
+				(void)lease_io_send(l, ops[k], 0);
+		l->released = true;
+	}
 }
 
 void daemon_leases_free(Daemon *d)

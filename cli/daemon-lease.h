@@ -46,6 +46,7 @@ typedef struct Lease {
 	uint64_t next_send_usec; /* CLOCK_MONOTONIC */
 	bool answered[2];        /* [0] udp, [1] tcp */
 	uint16_t answered_port[2];
+	bool refusal_logged; /* one line per round, however often refused */
 	uint32_t answered_lifetime[2];
 
 	/* The current grant. */
@@ -59,6 +60,7 @@ typedef struct Lease {
 	uint64_t epoch_usec;
 
 	uint64_t malformed; /* responses ignored as malformed */
+	bool released; /* deleted at the gateway before a reload dropped it */
 	bool busy_retry; /* the reconcile lock was busy: apply again soon */
 	uint16_t pending_port; /* port to apply when busy_retry */
 } Lease;

@@ -131,6 +131,9 @@ void daemon_metrics_schedule(Daemon *d);
 
 /* The NAT-PMP lease loop (daemon-lease.h). */
 void daemon_leases_refresh(Daemon *d);
+/* Before a reload's pass: the leases next no longer asks for are deleted
+ * at the gateway (lifetime 0) while the policy still lets that out. */
+void daemon_leases_release(Daemon *d, const Desired *next);
 void daemon_leases_free(Daemon *d);
 
 /* inotify and mount table watches (daemon-files.c). */

@@ -158,6 +158,12 @@ wait_until 10 "port 40006" port_is 40006
 open_from_server 40006 yes
 open_from_server 9999 no
 
+note "the gateway refuses: nothing opens, the port of the current lease stays until expiry"
+gateway '{"mode": "refuse", "port": 40008, "lifetime": 4}'
+sleep 1
+port_is 40006 || fail "a refusal changed the port"
+gateway '{"mode": "malformed", "port": 40006, "lifetime": 4}'
+
 note "the agent stops: the port stays for the rest of the lease"
 stop_daemon
 port_is 40006 || fail "the port file went with the agent"
@@ -175,7 +181,23 @@ drift_after=$(vc history --json --limit 0 | json 'len([t for t in d["transaction
 [ "$drift_before" = "$drift_after" ] || fail "the expiry was handled as drift"
 expect_rc 0 vc plan >/dev/null
 
+note "reload without port forwarding: the lease is deleted at the gateway and released"
+start_daemon --periodic-interval 0
+wait_until 20 "port 40006 again" port_is 40006
+config '{ "mode": "none" }'
+ready=$(notified READY=1)
+kill -HUP "$DAEMON_PID"
+wait_until 30 "READY=1 after the reload" notified_more READY=1 "$ready"
+wait_until 10 "the lease released" port_is ""
+grep -q "udp 1 0 0" "$GW_LOG" || fail "no deletion (lifetime 0) sent to the gateway"
+open_from_server 40006 no
+wait_until 20 "in sync without port forwarding" in_sync
+stop_daemon
+
 note "teardown removes the lease files"
+config '{ "mode": "natpmp", "gateway": "10.0.0.1" }'
+echo "v1 40006 1 4000000000 1" >"/run/vpnconf/$NS/forwarded-lease"
+echo 40006 >"$PORT_FILE"
 expect_rc 0 vc down "$NS" >/dev/null
 [ ! -e "$PORT_FILE" ] && [ ! -e "/run/vpnconf/$NS/forwarded-lease" ] ||
   fail "lease files left after down: $(ls "/run/vpnconf/$NS")"

@@ -9,18 +9,12 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "test-golden.h"
 #include "test-journal.h"
 #include "test.h"
 #include "util.h"
 
 #define NOW_USEC (1700000000ULL * 1000000ULL)
-
-static char *golden_path(const char *name)
-{
-	const char *src = getenv("VPNCONF_SOURCE_DIR");
-
-	return xasprintf("%s/tests/unit/golden/%s", src ? src : ".", name);
-}
 
 TEST(format_golden)
 {
@@ -48,13 +42,10 @@ TEST(format_golden)
 		 .lease_granted_usec = NOW_USEC - 25 * 1000000ULL},
 		{.name = "gone", .locked_down = true},
 	};
-	_cleanup_free_ char *text = NULL, *want = NULL, *path = golden_path("metrics.prom");
-	size_t size;
+	_cleanup_free_ char *text = NULL;
 
 	ASSERT_OK(metrics_format(ns, ELEMENTSOF(ns), NOW_USEC, &text));
-	ASSERT_OK(read_full_file(path, 1 << 20, &want, &size));
-	if (!streq(text, want))
-		TEST_FAIL("metrics differ from %s; got:\n%s", path, text);
+	check_golden("metrics.prom", text);
 }
 
 TEST(format_empty)

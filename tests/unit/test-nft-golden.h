@@ -2,7 +2,7 @@
 /*
  * Shared by the nftables unit tests: batches as golden text (one message
  * per line: type, sequence number, flags, then the whole message in hex),
- * compared with tests/unit/golden/ (VPNCONF_UPDATE_GOLDEN=1 rewrites them),
+ * compared with tests/unit/golden/ (test-golden.h),
  * and a chain's rules as nft prints them.
  */
 #pragma once
@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "nft-internal.h"
+#include "test-golden.h"
 #include "test.h"
 
 static const char *msg_type_name(uint16_t type)
@@ -49,46 +50,6 @@ static char *batch_to_text(const NftBatch *b)
 	}
 	fclose(f);
 	return text;
-}
-
-/* The source tree comes from meson's environment, or else from where this
- * file was compiled. */
-static char *golden_path(const char *name)
-{
-	const char *src = getenv("VPNCONF_SOURCE_DIR");
-	const char *slash = strrchr(__FILE__, '/');
-
-	if (!isempty(src))
-		return xasprintf("%s/tests/unit/golden/%s", src, name);
-	if (!slash)
-		return xasprintf("golden/%s", name);
-	return xasprintf("%.*s/golden/%s", (int)(slash - __FILE__), __FILE__, name);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = golden_path(name), *want = NULL;
-	size_t size;
-
-	if (streq(strempty(getenv("VPNCONF_UPDATE_GOLDEN")), "1")) {
-		ASSERT_OK(write_file_atomic(path, text, strlen(text), 0644));
-		fprintf(stderr, "  updated %s\n", path);
-		return;
-	}
-	ASSERT_OK(read_full_file(path, 16 * 1024 * 1024, &want, &size));
-	if (streq(want, text))
-		return;
-	/* Point at the first differing line. */
-	const char *a = want, *b = text;
-	unsigned line = 1;
-	while (*a && *a == *b) {
-		if (*a == '\n')
-			line++;
-		a++, b++;
-	}
-	TEST_FAIL("%s differs from the batch at line %u (regenerate with "
-		  "VPNCONF_UPDATE_GOLDEN=1 if intended)",
-		  path, line);
 }
 
 static char **chain_rules_text(const NftTable *t, const char *chain)

@@ -9,37 +9,8 @@
  */
 #include "systemd-units.h"
 #include "test-desired.h"
+#include "test-golden.h"
 #include "test.h"
-
-static char *golden_path(const char *name)
-{
-	const char *src = getenv("VPNCONF_SOURCE_DIR");
-	const char *slash = strrchr(__FILE__, '/');
-
-	if (!isempty(src))
-		return xasprintf("%s/tests/unit/golden/%s", src, name);
-	if (!slash)
-		return xasprintf("golden/%s", name);
-	return xasprintf("%.*s/golden/%s", (int)(slash - __FILE__), __FILE__, name);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = golden_path(name), *want = NULL;
-	size_t size;
-
-	if (streq(strempty(getenv("VPNCONF_UPDATE_GOLDEN")), "1")) {
-		ASSERT_OK(write_file_atomic(path, text, strlen(text), 0644));
-		fprintf(stderr, "  updated %s\n", path);
-		return;
-	}
-	ASSERT_OK(read_full_file(path, 1024 * 1024, &want, &size));
-	if (!streq(want, text)) {
-		fprintf(stderr, "--- got:\n%s--- want:\n%s", text, want);
-		TEST_FAIL("%s differs (regenerate with VPNCONF_UPDATE_GOLDEN=1 if intended)",
-			  path);
-	}
-}
 
 static const SystemdUnitsConfig cfg = {
 	.vpnconf_binary = "/usr/sbin/vpnconf",

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "test-golden.h"
 #include "test-wg.h"
 #include "test.h"
 #include "wg.h"
@@ -44,35 +45,11 @@ static char *messages_to_hex(const WgMessages *m)
 	return strv_join(lines, "\n");
 }
 
-/* meson test sets VPNCONF_SOURCE_DIR; run by hand from the build
- * directory, the source path the compiler saw works as well. */
-static char *golden_path(const char *name)
+static void check_golden_messages(const char *name, const WgMessages *m)
 {
-	_cleanup_free_ char *src = xstrdup(__FILE__);
-	const char *root = getenv("VPNCONF_SOURCE_DIR");
+	_cleanup_free_ char *got = messages_to_hex(m);
 
-	if (!isempty(root))
-		return xasprintf("%s/tests/unit/golden/%s", root, name);
-	return xasprintf("%s/golden/%s", dirname(src), name);
-}
-
-static void check_golden(const char *name, const WgMessages *m)
-{
-	_cleanup_free_ char *path = golden_path(name), *got = messages_to_hex(m), *want = NULL;
-	const char *update = getenv("VPNCONF_UPDATE_GOLDEN");
-
-	if (update && streq(update, "1")) {
-		ASSERT_OK(write_file_atomic(path, got, strlen(got), 0644));
-		fprintf(stderr, "  updated %s\n", path);
-		return;
-	}
-	if (read_full_file(path, 1 << 20, &want, NULL) < 0)
-		TEST_FAIL("cannot read %s (run from the build directory, or set "
-			  "VPNCONF_UPDATE_GOLDEN=1 to create it)", path);
-	if (!streq(got, want)) {
-		fprintf(stderr, "got:\n%s", got);
-		TEST_FAIL("%s differs (VPNCONF_UPDATE_GOLDEN=1 rewrites it)", path);
-	}
+	check_golden(name, got);
 }
 
 static WgDevice *sample_change(void)
@@ -117,7 +94,7 @@ TEST(set_device_golden)
 
 	ASSERT_OK(wg_build_set_device(FAMILY_ID, SEQ, d, &m));
 	ASSERT_EQ(wg_messages_count(m), 1);
-	check_golden("wg-set-device.hex", m);
+	check_golden_messages("wg-set-device.hex", m);
 }
 
 TEST(get_device_golden)
@@ -127,7 +104,7 @@ TEST(get_device_golden)
 
 	ASSERT_OK(wg_build_get_device(FAMILY_ID, SEQ, "wg-golden", &m));
 	ASSERT_EQ(wg_messages_count(m), 1);
-	check_golden("wg-get-device.hex", m);
+	check_golden_messages("wg-get-device.hex", m);
 
 	memset(long_name, 'x', IFNAMSIZ);
 	long_name[IFNAMSIZ] = 0;

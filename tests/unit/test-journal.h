@@ -13,6 +13,7 @@
 
 #include "journal-internal.h"
 #include "journal.h"
+#include "test-tmpdir.h"
 #include "test.h"
 #include "util.h"
 
@@ -21,29 +22,11 @@
 /* sha256("x") */
 #define SHA_X "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
 
-static inline int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)remove(path);
-	return 0;
-}
-
-static inline void rm_rf_freep(char **dir)
-{
-	if (*dir)
-		(void)nftw(*dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(*dir);
-}
-#define _cleanup_rm_rf_ _cleanup_(rm_rf_freep)
-
 /* A fresh directory; removed by _cleanup_rm_rf_ when the test passes and
  * left behind for inspection when it fails. */
 static inline char *make_tmpdir(void)
 {
-	char *p = xasprintf("%s/test-journal-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-
-	if (!mkdtemp(p))
-		TEST_FAIL("mkdtemp: %m");
-	return p;
+	return test_tmpdir("test-journal");
 }
 
 static inline char *db_path(const char *dir)

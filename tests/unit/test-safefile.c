@@ -11,32 +11,12 @@
 #include <sys/sysmacros.h>
 
 #include "safefile.h"
+#include "test-tmpdir.h"
 #include "test.h"
 #include "util.h"
 
 /* A libc call's result as -errno. */
 #define SYS(e) ((e) < 0 ? -errno : 0)
-
-static char *tmpdir(void)
-{
-	char *d = xstrdup("/tmp/test-safefile.XXXXXX");
-
-	if (!mkdtemp(d))
-		abort();
-	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void rm_rf(char **d)
-{
-	if (*d)
-		(void)nftw(*d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(*d);
-}
 
 static void put(const char *path, const char *content)
 {
@@ -65,12 +45,12 @@ static void fixture_done(Fixture *f)
 	free(f->ns);
 	free(f->file);
 	free(f->decoy);
-	rm_rf(&f->root);
+	rm_rf_freep(&f->root);
 }
 
 static Fixture fixture(void)
 {
-	Fixture f = {.root = tmpdir()};
+	Fixture f = {.root = test_tmpdir("test-safefile")};
 
 	f.ns = xasprintf("%s/ns", f.root);
 	f.file = xasprintf("%s/ns/resolv.conf", f.root);

@@ -14,32 +14,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "test-tmpdir.h"
 #include "test.h"
 #include "wg.h"
 
 /* A valid key text: 32 bytes 0x00, 0x07, 0x0e, ... */
 #define GOOD_KEY "AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk="
-
-static char *tmpdir(void)
-{
-	char *d = xstrdup("/tmp/test-wg-key.XXXXXX");
-
-	if (!mkdtemp(d))
-		abort();
-	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(path);
-}
-
-static void rm_rf(char **d)
-{
-	if (*d)
-		(void)nftw(*d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(*d);
-}
 
 static char *write_file(const char *dir, const char *name, const char *content, mode_t mode)
 {
@@ -68,7 +48,7 @@ static size_t count_entries(const char *dir)
 
 TEST(read_good)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *a = write_file(dir, "a", GOOD_KEY "\n", 0600);
 	_cleanup_free_ char *b = write_file(dir, "b", GOOD_KEY, 0600);
 	uint8_t k[WG_KEY_LEN], want[WG_KEY_LEN];
@@ -98,7 +78,7 @@ TEST(read_bad_content)
 		"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0=k=",   /* '=' inside */
 		"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk=AAAA", /* too long */
 	};
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	uint8_t k[WG_KEY_LEN], untouched[WG_KEY_LEN];
 
 	memset(untouched, 0xa5, sizeof(untouched));
@@ -114,7 +94,7 @@ TEST(read_bad_content)
 
 TEST(read_too_long)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *big = xmalloc(100001), *p = NULL;
 
 	memset(big, 'A', 100000);
@@ -126,7 +106,7 @@ TEST(read_too_long)
 
 TEST(read_mode_and_type)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *p644 = write_file(dir, "k644", GOOD_KEY "\n", 0644);
 	_cleanup_free_ char *p640 = write_file(dir, "k640", GOOD_KEY "\n", 0640);
 	_cleanup_free_ char *p620 = write_file(dir, "k620", GOOD_KEY "\n", 0620);
@@ -150,7 +130,7 @@ TEST(read_mode_and_type)
 
 TEST(key_file_fifo_does_not_hang)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *fifo = xasprintf("%s/key", dir);
 	uint8_t k[WG_KEY_LEN];
 	uint64_t t0 = now_usec_monotonic();
@@ -198,7 +178,7 @@ static int abort_holding_key(const char *dir, const char *key_path, int *ret_dum
 
 TEST(key_not_in_core_dump)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *p = write_file(dir, "private.key", GOOD_KEY "\n", 0600);
 	int status, dumpable;
 
@@ -215,7 +195,7 @@ TEST(key_not_in_core_dump)
 
 TEST(key_generation_not_dumpable)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *p = xasprintf("%s/private.key", dir);
 	pid_t pid = fork();
 	int status;
@@ -236,7 +216,7 @@ static bool key_is_clamped(const uint8_t k[static WG_KEY_LEN])
 
 TEST(generate)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *p = xasprintf("%s/private.key", dir), *text = NULL,
 			    *again = NULL, *nodir = xasprintf("%s/nodir/private.key", dir);
 	uint8_t k[WG_KEY_LEN];
@@ -268,7 +248,7 @@ TEST(generate)
 
 TEST(generate_keys_differ)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *a = xasprintf("%s/a", dir), *b = xasprintf("%s/b", dir);
 	uint8_t ka[WG_KEY_LEN], kb[WG_KEY_LEN];
 
@@ -283,7 +263,7 @@ TEST(generate_keys_differ)
  * the same complete key. */
 TEST(generate_race)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_free_ char *p = xasprintf("%s/k", dir);
 	unsigned created = 0;
 	pid_t pids[16];
@@ -375,7 +355,7 @@ static void namespace_freep(Namespace **nsp)
 
 TEST(from_desired)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_(namespace_freep) Namespace *ns = sample_namespace(dir);
 	_cleanup_(wg_device_freep) WgDevice *d = NULL;
 	_cleanup_free_ char *error_path = NULL;
@@ -421,7 +401,7 @@ TEST(from_desired)
 
 TEST(from_desired_errors)
 {
-	_cleanup_(rm_rf) char *dir = tmpdir();
+	_cleanup_rm_rf_ char *dir = test_tmpdir("test-wg-key");
 	_cleanup_(namespace_freep) Namespace *ns = sample_namespace(dir);
 	_cleanup_(wg_device_freep) WgDevice *d = NULL;
 	char *error_path = NULL;

@@ -19,18 +19,7 @@ load_wireguard
 fx_vpnsrv
 fx_client_key
 fx_desired
-# The dead endpoint: 10.97.0.2 answers nothing on UDP 51820.
-make_netns dead
-ip link add up2 type veth peer name eth0 netns dead
-ip addr add 10.97.0.1/24 dev up2
-ip link set up2 up
-ip -n dead addr add 10.97.0.2/24 dev eth0
-ip -n dead link set eth0 up
-fx_edit '.drift = { handshakeTimeoutSeconds: $t }
-  | .namespaces[$ns].wireguard.endpointPinning = { enable: true }
-  | .namespaces[$ns].wireguard.peers[0] += { endpoint: "10.97.0.2:51820",
-                                             endpoints: ["10.99.0.2:51820"] }' \
-  --argjson t "$TIMEOUT"
+fx_fallback_peer "$TIMEOUT"
 
 log "bring-up on the dead endpoint"
 fx_run 0 vc reconcile

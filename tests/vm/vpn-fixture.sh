@@ -74,6 +74,11 @@
 #   fx_transfer NS [IF]        "rx tx" bytes of the only peer
 #   fx_pin_mark IFNAME         the derived endpoint-pinning mark (decimal)
 #   fx_decoy                   build the decoy namespace
+#   fx_fallback_peer TIMEOUT   the peer gets a dead first endpoint
+#                              (10.97.0.2:51820 in namespace "dead", where
+#                              nothing listens) and the server as its
+#                              fallback, with endpoint pinning on and
+#                              drift.handshakeTimeoutSeconds TIMEOUT
 #   fx_assert_no_secret FILE...
 #                              fail if any FILE holds the client's private
 #                              key (or the preshared key $FX_PSK, when set),
@@ -273,6 +278,21 @@ fx_decoy() {
   ip -n decoy addr add 10.98.0.2/24 dev eth0
   ip -n decoy link set eth0 up
   fx_serve decoy udp 10.98.0.2 51820
+}
+
+fx_fallback_peer() {
+  make_netns dead
+  ip link add up2 type veth peer name eth0 netns dead
+  ip addr add 10.97.0.1/24 dev up2
+  ip link set up2 up
+  ip -n dead addr add 10.97.0.2/24 dev eth0
+  ip -n dead link set eth0 up
+  # shellcheck disable=SC2016 # a jq filter
+  fx_edit '.drift = { handshakeTimeoutSeconds: $t }
+    | .namespaces[$ns].wireguard.endpointPinning = { enable: true }
+    | .namespaces[$ns].wireguard.peers[0] += { endpoint: "10.97.0.2:51820",
+                                               endpoints: ["10.99.0.2:51820"] }' \
+    --argjson t "$1"
 }
 
 fx_assert_no_secret() {

@@ -605,6 +605,7 @@ int nft_table_observe(NftSocket *s, const char *name, NftTable **ret)
 typedef struct Lister {
 	const char *prefix;
 	bool all_families;
+	NftTableKind kind; /* only tables of this kind, unless _NFT_TABLE_KIND_INVALID */
 	char **names;
 } Lister;
 
@@ -627,6 +628,19 @@ static const char *family_name(uint32_t f)
 	return NULL;
 }
 
+static bool list_kind_matches(const Lister *l, const struct nftnl_table *t)
+{
+	const void *u;
+	uint32_t len = 0;
+
+	if (l->kind == _NFT_TABLE_KIND_INVALID)
+		return true;
+	if (!nftnl_table_is_set(t, NFTNL_TABLE_USERDATA))
+		return l->kind == NFT_TABLE_FOREIGN;
+	u = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+	return kind_from_udata(u, len) == l->kind;
+}
+
 static int list_handler(const struct nlmsghdr *nlh, void *userdata)
 {
 	_cleanup_(nftnl_table_freep) struct nftnl_table *t = nft_check_alloc(nftnl_table_alloc());
@@ -642,15 +656,20 @@ static int list_handler(const struct nlmsghdr *nlh, void *userdata)
 		const char *f = family_name(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY));
 		strv_pushf(&l->names, "%s %s", f ?: "unknown", name);
 	} else if (nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
-		   (!l->prefix || startswith(name, l->prefix)))
+		   (!l->prefix || startswith(name, l->prefix)) && list_kind_matches(l, t))
 		strv_push(&l->names, name);
 	return 0;
 }
 
 int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names)
 {
+	return nft_table_list_kind(s, prefix, _NFT_TABLE_KIND_INVALID, ret_names);
+}
+
+int nft_table_list_kind(NftSocket *s, const char *prefix, NftTableKind kind, char ***ret_names)
+{
 	char buf[NFT_REQUEST_SIZE];
-	Lister l = {.prefix = prefix};
+	Lister l = {.prefix = prefix, .kind = kind};
 	int r = -EAGAIN;
 
 	assert(s && ret_names);

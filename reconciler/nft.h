@@ -140,6 +140,9 @@ int nft_table_observe(NftSocket *s, const char *name, NftTable **ret);
 /* Lists the names of the inet tables present whose names start with
  * prefix (NULL: all). */
 int nft_table_list(NftSocket *s, const char *prefix, char ***ret_names);
+/* The same, only tables of kind (recognised from the user data as by
+ * nft_table_observe()), from the one table dump. */
+int nft_table_list_kind(NftSocket *s, const char *prefix, NftTableKind kind, char ***ret_names);
 /* Sends a batch and waits for every ACK; the first kernel error is
  * returned (and the whole transaction was aborted by the kernel). */
 int nft_batch_send(NftSocket *s, const NftBatch *b);

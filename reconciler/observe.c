@@ -285,25 +285,19 @@ int observe_host_table_names(ObserveContext *c, char ***ret)
 	r = netns_nft(c->self, &nft);
 	if (r < 0)
 		return r;
-	r = nft_table_list(nft, NFT_HOST_TABLE_PREFIX, &tables);
+	/* Only a table with vpnconf's marker is vpnconf's: its kind comes
+	 * with the table dump, its contents are observed by the namespace's
+	 * own pass. */
+	r = nft_table_list_kind(nft, NFT_HOST_TABLE_PREFIX, NFT_TABLE_HOST, &tables);
 	if (r < 0)
 		return r;
 	/* Table names are kernel data: only a valid namespace name after the
-	 * prefix names a namespace, and only a table with vpnconf's marker is
-	 * vpnconf's. */
+	 * prefix names a namespace. */
 	STRV_FOREACH(t, tables)
 	{
-		_cleanup_(nft_table_freep) NftTable *table = NULL;
 		const char *n = startswith(*t, NFT_HOST_TABLE_PREFIX);
 
-		if (!n || !namespace_name_is_valid(n))
-			continue;
-		r = nft_table_observe(nft, *t, &table);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return r;
-		if (nft_table_kind(table) == NFT_TABLE_HOST)
+		if (n && namespace_name_is_valid(n))
 			strv_push(&names, n);
 	}
 	strv_sort(names);

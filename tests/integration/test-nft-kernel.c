@@ -500,6 +500,38 @@ TEST(table_list_and_delete)
 	ASSERT_ERR(nft_table_observe(s, "vpnconf-pin-a", &gone), ENOENT);
 }
 
+/* Host-side tables left behind are found by their marker from the one
+ * table dump: a table of a vpnconf name without the marker is not
+ * vpnconf's. */
+TEST(table_list_by_kind)
+{
+	_cleanup_(nft_socket_freep) NftSocket *s = NULL;
+	_cleanup_(nft_table_freep) NftTable *pa = NULL, *lock = NULL;
+	_cleanup_strv_free_ char **pins = NULL, **locks = NULL, **foreign = NULL;
+	TestNs ns;
+
+	fresh_netns();
+	s = open_socket();
+	test_ns_reference(&ns);
+	ns.ns.name = (char *)"a";
+	ASSERT_OK(nft_pin_build(&ns.ns, &pa));
+	ASSERT_OK(nft_lockdown_build(&lock));
+	ASSERT_OK(nft_table_replace(s, pa));
+	ASSERT_OK(nft_table_replace(s, lock));
+	free(run("nft add table inet vpnconf-pin-b && "
+		 "nft add table inet vpnconf-pin-c '{ comment \"other\"; }'"));
+
+	ASSERT_OK(nft_table_list_kind(s, NFT_PIN_TABLE_PREFIX, NFT_TABLE_PIN, &pins));
+	ASSERT_EQ(strv_length(pins), 1);
+	ASSERT_TRUE(strv_contains(pins, "vpnconf-pin-a"));
+	ASSERT_OK(nft_table_list_kind(s, NULL, NFT_TABLE_LOCKDOWN, &locks));
+	ASSERT_EQ(strv_length(locks), 1);
+	ASSERT_OK(nft_table_list_kind(s, NFT_PIN_TABLE_PREFIX, NFT_TABLE_FOREIGN, &foreign));
+	ASSERT_EQ(strv_length(foreign), 2);
+	ASSERT_TRUE(strv_contains(foreign, "vpnconf-pin-b"));
+	ASSERT_TRUE(strv_contains(foreign, "vpnconf-pin-c"));
+}
+
 TEST(generation)
 {
 	_cleanup_(nft_socket_freep) NftSocket *s = NULL;

@@ -7,6 +7,7 @@
 # systemd does, run the same way.
 . "$(dirname "$0")/lib.sh"
 
+command -v curl >/dev/null || skip "curl is not installed"
 HOOK="$SRCDIR/cli/vpnconf-port-hook"
 CALLS="$TEST_TMP/calls.log"
 ip netns add hooks

@@ -292,7 +292,7 @@ int write_full(int fd, const void *data, size_t size)
 	return 0;
 }
 
-int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+int open_regular_file(const char *path, struct stat *ret_st)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
@@ -306,6 +306,17 @@ int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_si
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
 		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+	if (ret_st)
+		*ret_st = st;
+	return TAKE_FD(fd);
+}
+
+int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open_regular_file(path, NULL);
+
+	if (fd < 0)
+		return fd;
 	return read_fd_full(fd, max_size, ret, ret_size);
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -197,6 +198,10 @@ int secrets_protect_process(void);
  * or -EBADFD otherwise, and a FIFO never blocks. Files in vpnconf's own
  * directories go through safefile.h instead. */
 int read_full_file(const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* Opens path read-only as read_full_file() does: a regular file only
+ * (-EISDIR, -EBADFD otherwise), never blocking on a FIFO. Returns the fd
+ * (CLOEXEC); *ret_st (optional) is its fstat(). */
+int open_regular_file(const char *path, struct stat *ret_st);
 /* Reads an open fd to its end, at most max_size bytes (-EFBIG beyond),
  * into a new NUL-terminated buffer; *ret_size (optional) excludes the
  * terminator. The buffer grows by realloc: not for key material. */

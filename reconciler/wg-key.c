@@ -91,15 +91,10 @@ int wg_key_read_file(const char *path, bool require_private, uint8_t ret[static 
 	r = secrets_protect_process();
 	if (r < 0)
 		return r;
-	/* O_NONBLOCK: a FIFO planted at the path must not hang the
-	 * reconciler (it is refused below). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* A FIFO planted at the path must not hang the reconciler. */
+	fd = open_regular_file(path, &st);
 	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+		return fd;
 	if (require_private && (st.st_mode & KEY_FILE_FORBIDDEN_MODE))
 		return -EPERM;
 

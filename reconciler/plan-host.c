@@ -55,6 +55,19 @@ static int host_table_inverse(const Planner *p, const NftTable *have, Step **ret
 	return 0;
 }
 
+/* Adds s, a change to the host-side table have, with its inverse. */
+static int host_table_add(Planner *p, const NftTable *have, Step *s)
+{
+	int r = host_table_inverse(p, have, &s->inverse);
+
+	if (r < 0) {
+		step_free(s);
+		return r;
+	}
+	planner_add(p, s);
+	return 0;
+}
+
 int plan_host_table(Planner *p)
 {
 	const Namespace *ns = p->ns;
@@ -83,13 +96,7 @@ int plan_host_table(Planner *p)
 		s = host_table_step(ns, STEP_NFT_DELETE, "delete", NULL);
 		s->before = nft_table_summary(have);
 		strv_push(&s->reasons, "host link no longer wanted");
-		r = host_table_inverse(p, have, &s->inverse);
-		if (r < 0) {
-			step_free(s);
-			return r;
-		}
-		planner_add(p, s);
-		return 0;
+		return host_table_add(p, have, s);
 	}
 
 	r = nft_host_build(ns, &want);
@@ -107,11 +114,5 @@ int plan_host_table(Planner *p)
 	s = host_table_step(ns, STEP_NFT_REPLACE, "replace", want);
 	s->reasons = TAKE_PTR(diffs);
 	s->before = have ? nft_table_summary(have) : NULL;
-	r = host_table_inverse(p, have, &s->inverse);
-	if (r < 0) {
-		step_free(s);
-		return r;
-	}
-	planner_add(p, s);
-	return 0;
+	return host_table_add(p, have, s);
 }

@@ -255,6 +255,20 @@ static int plan_teardown_cut(Plan *p, const Observed *have)
 	return 0;
 }
 
+/* Removal of the namespace's resolver files and of temporaries cut short
+ * by a crash, whatever is found in their place. */
+static void plan_remove_files(Plan *p, const char *runtime_dir, const char *name,
+			      const Observed *have)
+{
+	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
+		if (have->files[f] || have->files_problem[f]) {
+			_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
+			plan_append(p, step_file_remove(name, path));
+		}
+	STRV_FOREACH(f, have->stale_files)
+	plan_append(p, step_file_remove(name, *f));
+}
+
 int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 {
 	Plan p = {};
@@ -271,13 +285,7 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 			   "namespace %s exists but was not created by vpnconf (%s): left untouched",
 			   name, have->not_owned_why ?: "no proof of ownership");
 		if (have->marker || have->marker_problem) {
-			for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
-				if (have->files[f] || have->files_problem[f]) {
-					_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
-					plan_append(&p, step_file_remove(name, path));
-				}
-			STRV_FOREACH(f, have->stale_files)
-			plan_append(&p, step_file_remove(name, *f));
+			plan_remove_files(&p, runtime_dir, name, have);
 			_cleanup_free_ char *path = netns_marker_path(runtime_dir, name);
 			plan_append(&p, step_file_remove(name, path));
 		}
@@ -304,14 +312,7 @@ int plan_teardown(const char *runtime_dir, const Observed *have, Plan *ret)
 		plan_append(&p, s);
 	}
 
-	for (DnsFile f = 0; f < _DNS_FILE_MAX; f++)
-		if (have->files[f] || have->files_problem[f]) {
-			_cleanup_free_ char *path = dns_file_path(runtime_dir, name, f);
-			plan_append(&p, step_file_remove(name, path));
-		}
-
-	STRV_FOREACH(f, have->stale_files)
-	plan_append(&p, step_file_remove(name, *f));
+	plan_remove_files(&p, runtime_dir, name, have);
 	STRV_FOREACH(f, have->lease_files)
 	plan_append(&p, step_file_remove(name, *f));
 

@@ -203,6 +203,20 @@ write_config() {
   } >"$CONFIG"
 }
 
+# drift_config ACTION [CIDRS]: the namespace the drift tests share, with
+# drift.action ACTION: the unmanaged wg0, DNS 10.64.0.1, egress allowList
+# to CIDRS (a JSON array, default 10.64.0.0/16 and 192.0.2.0/24), host
+# port 8080 published.
+drift_config() {
+  local cidrs=${2:-'["10.64.0.0/16", "192.0.2.0/24"]'}
+  write_config "\"drift\": { \"action\": \"$1\" }" <<EOF
+      "wireguard": { "interface": "wg0", "managed": false },
+      "dns": { "servers": ["10.64.0.1"] },
+      "egress": { "mode": "allowList", "allowedCidrs": $cidrs },
+      "publishToHost": { "tcp": [8080] }
+EOF
+}
+
 # up: the first reconcile of $CONFIG, then the tunnel stand-in moved into
 # $NS; the result must be in sync.
 up() {

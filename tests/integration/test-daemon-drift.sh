@@ -9,22 +9,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
 
-config() {
-  write_config "\"drift\": { \"action\": \"$1\" }" <<EOF
-      "wireguard": { "interface": "wg0", "managed": false },
-      "dns": { "servers": ["10.64.0.1"] },
-      "egress": { "mode": "allowList", "allowedCidrs": ["10.64.0.0/16", "192.0.2.0/24"] },
-      "publishToHost": { "tcp": [8080] }
-EOF
-}
-
 good=("tcp 192.0.2.10 80" "udp 10.64.0.1 53")
 bad=("tcp 198.51.100.20 80")
 drift_rows() { sqlite3 "$STATE/journal.db" "SELECT count(*) FROM drift WHERE action = '$1'"; }
 drift_more() { [ "$(drift_rows "$1")" -gt "$2" ]; }
 last_trigger() { txn_last trigger; }
 
-config repair
+drift_config repair
 start_daemon --periodic-interval 0
 vpn_server "$NS" wg0
 serve_all vpnsrv "${good[@]}" "${bad[@]}"
@@ -99,7 +90,7 @@ reload() {
 }
 
 note "drift.action lockdown: locked down at once"
-config lockdown
+drift_config lockdown
 reload
 [ "$(notified RELOADING=1)" -ge 1 ] || fail "no RELOADING=1"
 wait_until 20 "in sync" in_sync
@@ -117,7 +108,7 @@ wait_until 20 "in sync" in_sync
 reach "$NS" yes "${good[@]}"
 
 note "drift.action alert: reported, not repaired"
-config alert
+drift_config alert
 reload
 wait_until 20 "in sync" in_sync
 rows=$(drift_rows alert)

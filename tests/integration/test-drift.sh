@@ -8,17 +8,6 @@
 # repairing; lockdown replaces the policy by the lockdown table.
 . "$(dirname "$0")/lib.sh"
 
-# config ACTION [CIDRS]
-config() {
-  local cidrs=${2:-'["10.64.0.0/16", "192.0.2.0/24"]'}
-  write_config "\"drift\": { \"action\": \"$1\" }" <<EOF
-      "wireguard": { "interface": "wg0", "managed": false },
-      "dns": { "servers": ["10.64.0.1"] },
-      "egress": { "mode": "allowList", "allowedCidrs": $cidrs },
-      "publishToHost": { "tcp": [8080] }
-EOF
-}
-
 good=("tcp 192.0.2.10 80" "udp 10.64.0.1 53" "udp 10.64.9.9 4000")
 bad=("tcp 198.51.100.20 80" "udp 10.64.9.9 53")
 packets_ok() {
@@ -32,7 +21,7 @@ packets_ok() {
 }
 drift_rows() { sqlite3 "$STATE/journal.db" "SELECT count(*) FROM drift"; }
 
-config repair
+drift_config repair
 up
 serve_all vpnsrv "${good[@]}" "${bad[@]}"
 serve_all "$NS" "tcp $NS_ADDR 8080" "tcp $NS_ADDR 8081"
@@ -112,7 +101,7 @@ fi
 in_ns "$NS" nft delete table inet tamper
 
 note "drift.action alert: reported, not repaired"
-config alert
+drift_config alert
 capture 0 vc reconcile # the same kernel state: in sync with the new file
 rows=$(drift_rows)
 in_ns "$NS" nft delete element inet vpnconf allowed_v4 '{ 192.0.2.0/24 }'
@@ -128,7 +117,7 @@ reach "$NS" no "tcp 192.0.2.10 80"
 alert_history=$(vc history --json --limit 0)
 
 note "drift.action lockdown: only loopback works"
-config lockdown
+drift_config lockdown
 capture 0 vc reconcile # a changed file: converges, this is no drift
 contains "$OUT" "applied" || fail "lockdown: the new file was not applied"
 serve_all "$NS" "tcp 127.0.0.1 7777" "udp 127.0.0.1 7777"
@@ -150,16 +139,16 @@ contains "$(vc show "$lockdown_txn")" "[done] lockdown nft table inet vpnconf" |
   fail "lockdown: show $lockdown_txn: $(vc show "$lockdown_txn")"
 
 note "going back to an earlier desired state is a change, not drift"
-config lockdown
+drift_config lockdown
 capture 1 vc reconcile # a drift lockdown holds under the same file
 contains "$OUT" "locked down since drift" || fail "the drift lockdown did not hold: $OUT"
 contains "$(in_ns "$NS" nft list table inet vpnconf)" 'comment "vpnconf:lockdown"' ||
   fail "the lockdown table is gone"
 capture 0 vc reconcile --unlock # lifts it
 capture 0 vc reconcile # in sync with A
-config lockdown '["10.64.0.0/16"]'
+drift_config lockdown '["10.64.0.0/16"]'
 capture 0 vc reconcile # B, a change
-config lockdown
+drift_config lockdown
 capture 2 vc plan
 contains "$OUT" "(drift)" && check_failed "plan calls the return to an earlier file drift"
 rc=0

@@ -8,15 +8,6 @@
 # records that.
 . "$(dirname "$0")/lib.sh"
 
-config() {
-  write_config "\"drift\": { \"action\": \"$1\" }" <<EOF
-      "wireguard": { "interface": "wg0", "managed": false },
-      "dns": { "servers": ["10.64.0.1"] },
-      "egress": { "mode": "allowList", "allowedCidrs": ["10.64.0.0/16", "192.0.2.0/24"] },
-      "publishToHost": { "tcp": [8080] }
-EOF
-}
-
 good=("tcp 192.0.2.10 80" "udp 10.64.0.1 53")
 bad=("tcp 198.51.100.20 80")
 
@@ -54,7 +45,7 @@ fill() {
   [ "$(df --output=avail -B1 "$STATE" | tail -1)" -lt 4096 ] || fail "could not fill $STATE"
 }
 
-config repair
+drift_config repair
 up
 serve_all vpnsrv "${good[@]}" "${bad[@]}"
 repaired
@@ -77,7 +68,7 @@ ls "$STATE"/journal.db.corrupt-* >/dev/null || fail "the corrupt journal was not
 capture 0 vc reconcile # the new journal works: back to normal
 
 note "corrupt journal, drift.action lockdown: locked down"
-config lockdown
+drift_config lockdown
 expect_rc 0 vc reconcile
 tamper
 printf 'garbage' >"$STATE/journal.db"
@@ -86,7 +77,7 @@ capture 1 vc reconcile
 contains "$OUT" "was damaged" || fail "no message about the damaged journal"
 contains "$OUT" "LOCKED DOWN" || fail "the lockdown is not reported"
 locked_down
-config repair
+drift_config repair
 capture 0 vc reconcile
 repaired
 
@@ -137,7 +128,7 @@ capture 5 vc down "$NS"
 state_off_tmpfs
 
 note "read-only state directory, drift.action lockdown: locked down"
-config lockdown
+drift_config lockdown
 up
 tamper
 state_on_tmpfs 4m

@@ -47,7 +47,6 @@ static void glog(int level, const char *fmt, ...)
 static int write_file(int dirfd, const char *path, const char *text)
 {
 	_cleanup_close_ int fd = -EBADF;
-	size_t n = strlen(text);
 	char *slash = strchr(path, '/');
 
 	if (slash) {
@@ -59,18 +58,7 @@ static int write_file(int dirfd, const char *path, const char *text)
 	fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return negative_errno();
-	while (n > 0) {
-		ssize_t k = write(fd, text, n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		text += k;
-		n -= (size_t)k;
-	}
-	return 0;
+	return write_full(fd, text, strlen(text));
 }
 
 static void remove_files(int dirfd, const UnitTexts *t, size_t n)

@@ -40,6 +40,10 @@
 #define LEASE_BUSY_RETRY_USEC (200 * 1000ULL)
 /* A change the kernel refused: asked again after this long. */
 #define LEASE_FAILED_RETRY_USEC (5 * USEC_PER_S)
+/* A gateway restart is followed at once, then at most once per this long:
+ * the far side of the tunnel can send epochs that jump back with every
+ * datagram, and each restart is a round, a port change, a transaction. */
+#define LEASE_RESTART_INTERVAL_USEC (10 * USEC_PER_S)
 
 static const NatpmpOp ops[2] = {NATPMP_OP_MAP_UDP, NATPMP_OP_MAP_TCP};
 
@@ -239,6 +243,17 @@ void lease_on_response(Lease *l, const NatpmpResponse *r, uint64_t now)
 	if (!natpmp_response_matches(r, r->op, 1) || !wanted(l, i))
 		return;
 	if (l->have_epoch && !natpmp_epoch_continuous(l->epoch, l->epoch_usec, r->epoch, now)) {
+		l->epoch = r->epoch;
+		l->epoch_usec = now;
+		if (l->restarted_usec > 0 && now < l->restarted_usec + LEASE_RESTART_INTERVAL_USEC) {
+			/* Another restart this soon: mapped again when the
+			 * interval ends (by the round in progress, if any). */
+			if (!l->requesting)
+				l->renew_usec = MIN(l->renew_usec,
+						    l->restarted_usec + LEASE_RESTART_INTERVAL_USEC);
+			return;
+		}
+		l->restarted_usec = now;
 		log_event(LOG_NOTICE, VPNCONF_MESSAGE_PORT_GATEWAY_RESTARTED, l->name, NULL,
 			  "gateway-restarted",
 			  "%s: the NAT-PMP gateway restarted (epoch %" PRIu32 " after %" PRIu32
@@ -248,8 +263,6 @@ void lease_on_response(Lease *l, const NatpmpResponse *r, uint64_t now)
 			 l->name);
 		/* Whatever it had is gone: every mapping is requested anew,
 		 * this answer included. */
-		l->epoch = r->epoch;
-		l->epoch_usec = now;
 		round_start(l, now);
 		return;
 	}

@@ -12,7 +12,11 @@ silent     answers nothing;
 malformed  first sends datagrams a careless parser would take for a grant
            of port 9999 (wrong version, truncated, too long, wrong opcode,
            zero port), then the real answer;
-refuse     answers "not authorized".
+refuse     answers "not authorized";
+epochflip  answers every request with a burst of grants whose epoch
+           jumps between 0 and a large value and whose port alternates
+           between N and N+2 (a hostile gateway making a client believe
+           it restarted, again and again).
 A new value of "restart" restarts the epoch at 0 (the gateway rebooted).
 Deletions (lifetime 0) are acknowledged. Every request is appended to the
 log file as "<monotonic seconds> <op> <internal> <suggested> <lifetime>".
@@ -57,6 +61,13 @@ while True:
                                         internal, suggested, lifetime))
     mode = ctl.get("mode", "grant")
     if mode == "silent":
+        continue
+    if mode == "epochflip":
+        for k in range(200):
+            for e, p in ((1 << 30, 0), (0, 0), (0, ctl["port"] + 2 * (k % 2))):
+                for o in (1, 2):
+                    s.sendto(struct.pack("!BBHIHHI", 0, 128 + o, 0, e, internal, p or ctl["port"],
+                                         ctl["lifetime"]), peer)
         continue
     if mode == "refuse":
         s.sendto(struct.pack("!BBHI", 0, 128 + op, 2, epoch), peer)

@@ -45,6 +45,9 @@
  * datagram, and each restart is a round, a port change, a transaction. */
 #define LEASE_RESTART_INTERVAL_USEC (10 * USEC_PER_S)
 
+_Static_assert(PORT_FORWARD_LIFETIME_MAX <= PF_LEASE_REMAINING_MAX,
+	       "a lease the agent keeps must count as current");
+
 static const NatpmpOp ops[2] = {NATPMP_OP_MAP_UDP, NATPMP_OP_MAP_TCP};
 
 static bool wanted(const Lease *l, unsigned i)
@@ -214,6 +217,9 @@ static void round_finish(Lease *l, uint64_t now)
 	for (unsigned i = 0; i < 2; i++)
 		if (wanted(l, i))
 			lifetime = MIN(lifetime, l->answered_lifetime[i]);
+	/* No longer than asked: a gateway granting years would keep the port
+	 * open that long after the agent stopped, and never be asked again. */
+	lifetime = MIN(lifetime, l->lifetime);
 	if (l->tcp && l->udp && l->answered_port[0] != l->answered_port[1])
 		log_warning("%s: the gateway granted udp port %u and tcp port %u; using %u", l->name,
 			    l->answered_port[0], l->answered_port[1], port);

@@ -59,7 +59,7 @@ int pf_lease_parse(const char *text, PfLease *ret)
 
 bool pf_lease_current(const PfLease *l, uint64_t now_s)
 {
-	return l->port != 0 && now_s < l->expires_s;
+	return l->port != 0 && now_s < l->expires_s && l->expires_s - now_s <= PF_LEASE_REMAINING_MAX;
 }
 
 static char *file_path(const char *runtime_dir, const char *ns, const char *name)

@@ -37,7 +37,13 @@ void pf_lease_format(const PfLease *l, char buf[static PF_LEASE_TEXT_MAX]);
 /* The exact inverse; -EBADMSG for anything else (port 0, expiry before
  * grant, trailing bytes, numbers with signs or leading zeros). Pure. */
 int pf_lease_parse(const char *text, PfLease *ret);
-/* Whether l is current at now_s. Pure. */
+/* The longest a lease can still run: the longest lifetime the agent asks
+ * for (PORT_FORWARD_LIFETIME_MAX); the agent keeps no longer a grant. */
+#define PF_LEASE_REMAINING_MAX 86400
+
+/* Whether l is current at now_s: not expired, and expiring no later than
+ * PF_LEASE_REMAINING_MAX from now (a file written while the clock was
+ * ahead, or by hand, does not hold a port open for years). Pure. */
 bool pf_lease_current(const PfLease *l, uint64_t now_s);
 
 /* Reads <runtime_dir>/<ns>/forwarded-lease. -ENOENT when absent,

@@ -57,3 +57,14 @@ TEST(lease_current)
 	l.port = 0;
 	ASSERT_TRUE(!pf_lease_current(&l, 100));
 }
+
+TEST(lease_far_future_is_not_current)
+{
+	PfLease l = {.port = 1, .granted_s = 100, .expires_s = 100 + PF_LEASE_REMAINING_MAX};
+
+	ASSERT_TRUE(pf_lease_current(&l, 100));
+	l.expires_s++;
+	ASSERT_TRUE(!pf_lease_current(&l, 100));
+	l.expires_s = UINT64_MAX;
+	ASSERT_TRUE(!pf_lease_current(&l, 100));
+}

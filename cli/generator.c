@@ -12,9 +12,10 @@
  * (reconciler/systemd-units.h renders them).
  *
  * A generator must never fail the boot: it always exits 0. For a missing
- * file it writes nothing; for an invalid one it writes nothing and logs
- * every problem (to the kernel log when PID 1 runs it, where the journal
- * picks it up, and to stderr). Everything is rendered in memory before the
+ * file it writes nothing; for an invalid one it logs every problem (to
+ * the kernel log when PID 1 runs it, where the journal picks it up, and to
+ * stderr) and keeps each unit the file names off the network (a unit
+ * left without a drop-in would start outside the tunnel). Everything is rendered in memory before the
  * first file is written; a write that fails removes what was written.
  */
 #include <errno.h>
@@ -74,6 +75,64 @@ static void remove_files(int dirfd, const UnitTexts *t, size_t n)
 	}
 }
 
+static int write_all(const char *dest, UnitTexts *t)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+	int r = 0;
+
+	dirfd = open(dest, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = negative_errno();
+		glog(3, "Failed to open %s: %s", dest, strerror(-r));
+		unit_texts_clear(t);
+		return r;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		r = write_file(dirfd, t->files[i].path, t->files[i].text);
+		if (r < 0) {
+			glog(3, "Failed to write %s/%s: %s", dest, t->files[i].path, strerror(-r));
+			remove_files(dirfd, t, i + 1);
+			break;
+		}
+	}
+	unit_texts_clear(t);
+	return r;
+}
+
+/* The file cannot be used, but the operator meant to confine the units it
+ * names: without a drop-in they would start in the host's network
+ * namespace, outside the tunnel. Each gets one that keeps it off the
+ * network instead (systemd_units_render_unusable()). */
+static void write_unusable(const char *dest, const char *config, char **names)
+{
+	_cleanup_strv_free_ char **owned = names;
+	_cleanup_free_ char *text = NULL;
+	UnitTexts t = {};
+	size_t size;
+
+	if (!names && (read_full_file(config, DESIRED_MAX_SIZE, &text, &size) < 0 ||
+		       desired_unit_names(text, size, &owned) < 0)) {
+		glog(3, "%s: no unit names could be read from it: a unit it was meant to confine "
+			"starts unconfined",
+		     config);
+		return;
+	}
+	names = owned;
+	systemd_units_render_unusable_all(names, &t);
+	if (write_all(dest, &t) >= 0)
+		STRV_FOREACH(n, names)
+			glog(3, "%s: kept off the network until %s is fixed", *n, config);
+}
+
+static char **unit_names(const Desired *d)
+{
+	char **names = NULL;
+
+	FOREACH_ARRAY(u, d->units, d->n_units)
+		strv_push(&names, u->name);
+	return names;
+}
+
 static int run(const char *dest, const char *config)
 {
 	SystemdUnitsConfig cfg = {
@@ -82,7 +141,6 @@ static int run(const char *dest, const char *config)
 		.config_path = config,
 	};
 	_cleanup_(desired_freep) Desired *d = NULL;
-	_cleanup_close_ int dirfd = -EBADF;
 	DesiredErrors errors = {};
 	UnitTexts t = {};
 	int r;
@@ -99,8 +157,9 @@ static int run(const char *dest, const char *config)
 			_cleanup_free_ char *m = desired_error_format(&errors.errors[i]);
 			glog(3, "%s: %s", config, m);
 		}
-		glog(3, "%s is invalid: no unit is confined and vpnconf.service will fail", config);
+		glog(3, "%s is invalid: vpnconf.service will fail", config);
 		desired_errors_clear(&errors);
+		write_unusable(dest, config, NULL);
 		return r;
 	}
 	r = systemd_units_render(d, &cfg, &t);
@@ -108,25 +167,10 @@ static int run(const char *dest, const char *config)
 		glog(3, "%s: paths.netnsDir and paths.runtimeDir must consist of "
 			"A-Z a-z 0-9 / _ . - + @ , = only to be written into unit files",
 		     config);
+		write_unusable(dest, config, unit_names(d));
 		return r;
 	}
-	dirfd = open(dest, O_DIRECTORY | O_PATH | O_CLOEXEC);
-	if (dirfd < 0) {
-		r = negative_errno();
-		glog(3, "Failed to open %s: %s", dest, strerror(-r));
-		unit_texts_clear(&t);
-		return r;
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		r = write_file(dirfd, t.files[i].path, t.files[i].text);
-		if (r < 0) {
-			glog(3, "Failed to write %s/%s: %s", dest, t.files[i].path, strerror(-r));
-			remove_files(dirfd, &t, i + 1);
-			break;
-		}
-	}
-	unit_texts_clear(&t);
-	return r;
+	return write_all(dest, &t);
 }
 
 int main(int argc, char **argv)

@@ -50,7 +50,7 @@ static void dispatch_namespaces(ParseContext *c, const char *path, json_t *v, vo
 
 /* The characters systemd allows in unit names (the backslash is for its
  * \xNN escapes) and the two unit types vpnconf confines. */
-static bool unit_name_is_valid(const char *s)
+bool unit_name_is_valid(const char *s)
 {
 	const char *suffix = endswith(s, ".service") ? ".service" : ".socket";
 	size_t n = strlen(s);
@@ -246,5 +246,28 @@ int desired_parse(const char *text, size_t size, DesiredErrors *errors, Desired 
 	if (d->n_units > 0)
 		qsort(d->units, d->n_units, sizeof(Unit), unit_compare);
 	*ret = TAKE_PTR(d);
+	return 0;
+}
+
+int desired_unit_names(const char *text, size_t size, char ***ret)
+{
+	_cleanup_(json_decrefp) json_t *root = NULL;
+	char **names = NULL;
+	const char *key;
+	json_t *units, *value;
+
+	assert(text || size == 0);
+	root = json_loadb(text ?: "", size, 0, NULL);
+	if (!root)
+		return -EINVAL;
+	units = json_object_get(root, "units");
+	if (!json_is_object(units))
+		return -ENOENT;
+	json_object_foreach(units, key, value)
+		if (unit_name_is_valid(key))
+			strv_push(&names, key);
+	if (!names)
+		return -ENOENT;
+	*ret = names;
 	return 0;
 }

@@ -296,6 +296,14 @@ uint32_t derive_pinning_fwmark(const char *ifname);
  * '.' (docs/desired-state.md, "Error paths"). Newly allocated. */
 char *desired_ns_path(const char *ns_name, const char *sub);
 bool namespace_name_is_valid(const char *s);
+/* A name systemd accepts for a unit vpnconf confines (.service, .socket). */
+bool unit_name_is_valid(const char *s);
+/* The names under "units" of a document that is JSON but may be invalid
+ * otherwise (those that are valid unit names): the units an operator
+ * meant to confine, for the generator to keep off the network while the
+ * document cannot be used. -EINVAL for text that is not JSON, -ENOENT
+ * when no such name is found. */
+int desired_unit_names(const char *text, size_t size, char ***ret);
 bool interface_name_is_valid(const char *s);
 /* Whether two publish listeners would claim the same host socket: the
  * same address and port, or a wildcard address covering the other. */

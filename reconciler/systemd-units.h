@@ -65,3 +65,11 @@ char *systemd_units_render_port_service(const Desired *d, const Namespace *ns);
  * cannot be written into a unit file (see unit_value_is_plain()); *ret is
  * then untouched. */
 int systemd_units_render(const Desired *d, const SystemdUnitsConfig *cfg, UnitTexts *ret);
+
+/* The drop-in for a unit the operator meant to confine while the desired
+ * state cannot be used (invalid): bound to vpnconf.service, which fails
+ * with it, and with a network namespace of its own holding only a
+ * loopback, so that it never starts in the host's network namespace. */
+char *systemd_units_render_unusable(const char *unit_name);
+/* One such drop-in per name, in order. */
+void systemd_units_render_unusable_all(char *const *names, UnitTexts *ret);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # vpnconf-generator as systemd runs it: three directories, always exit 0.
 # A valid file gives the drop-ins and publish units; a missing file gives
-# nothing, silently; an invalid file gives nothing and every problem on
-# stderr, with its JSON path.
+# nothing, silently; an invalid file gives every problem on stderr, with
+# its JSON path, and for each unit it names a drop-in keeping that unit off
+# the network.
 #   test-generator.sh GENERATOR SOURCE_DIR
 set -euo pipefail
 gen=$1
@@ -63,25 +64,37 @@ grep -qx 'Wants=vpnconf-publish-web-0.socket' "$tmp/publish/vpnconf.service.d/zz
 run missing "$tmp/does-not-exist.json"
 [ -z "$(ls -A "$tmp/missing")" ] || fail "missing: wrote files"
 
-# Invalid: nothing, every problem named.
+# unusable NAME UNIT: the only file is UNIT's drop-in keeping it off the
+# network (a unit the operator meant to confine used to start in the
+# host's network namespace, outside the tunnel, when the file was invalid).
+unusable() {
+	(cd "$tmp/$1" && find . -type f) >"$tmp/$1.list"
+	[ "$(cat "$tmp/$1.list")" = "./$2.d/zz-vpnconf.conf" ] || fail "$1: files: $(cat "$tmp/$1.list")"
+	grep -qx 'PrivateNetwork=yes' "$tmp/$1/$2.d/zz-vpnconf.conf" || fail "$1: $2 not kept off the network"
+	grep -qx 'BindsTo=vpnconf.service' "$tmp/$1/$2.d/zz-vpnconf.conf" || fail "$1: $2 not bound"
+	grep -q "$2: kept off the network" "$tmp/$1.err" || fail "$1: not logged"
+}
+
+# Invalid: every problem named; the units it names kept off the network.
 sed -e 's/"port": 80 }/"port": 0 }/' -e 's/"namespace": "web"/"namespace": "nope"/' \
 	"$tmp/publish.json" >"$tmp/invalid.json"
 run invalid "$tmp/invalid.json"
-[ -z "$(ls -A "$tmp/invalid")" ] || fail "invalid: wrote files"
+unusable invalid nginx.service
 grep -q 'namespaces.web.publish\[0\].port' "$tmp/invalid.err" || fail "invalid: port error not logged"
-grep -q 'invalid: no unit is confined' "$tmp/invalid.err" || fail "invalid: no summary"
+grep -q 'invalid.json is invalid: vpnconf.service will fail' "$tmp/invalid.err" || fail "invalid: no summary"
 
 # Not JSON at all.
 echo '{ "version": 1,' >"$tmp/broken.json"
 run broken "$tmp/broken.json"
 [ -z "$(ls -A "$tmp/broken")" ] || fail "broken: wrote files"
 grep -q 'line ' "$tmp/broken.err" || fail "broken: no position"
+grep -q 'starts unconfined' "$tmp/broken.err" || fail "broken: the risk is not named"
 
 # A path that cannot go into a unit file: nothing.
 sed 's/"version": 1,/"version": 1, "paths": { "netnsDir": "\/run\/my netns" },/' \
 	"$tmp/publish.json" >"$tmp/space.json"
 run space "$tmp/space.json"
-[ -z "$(ls -A "$tmp/space")" ] || fail "space: wrote files"
+unusable space nginx.service
 
 # Usage errors still exit 0 (a generator never fails the boot).
 "$gen" 2>/dev/null || fail "no arguments: exit status $?"

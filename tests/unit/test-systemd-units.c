@@ -313,3 +313,22 @@ TEST(port_hook_only_with_on_change)
 		ASSERT_TRUE(!strstr(t.files[i].path, "vpnconf-port-"));
 	unit_texts_clear(&t);
 }
+
+/* An invalid desired state used to leave the units it names without a
+ * drop-in: started in the host's network namespace, outside the tunnel. */
+TEST(invalid_desired_state_keeps_units_off_the_network)
+{
+	_cleanup_free_ char *s = systemd_units_render_unusable("web.service");
+	_cleanup_free_ char *k = systemd_units_render_unusable("web.socket");
+	char *names[] = {"a.service", "b.socket", NULL};
+	UnitTexts t = {};
+
+	check_golden("dropin-unusable.conf", s);
+	ASSERT_TRUE(strstr(k, "\n[Socket]\nPrivateNetwork=yes\n") != NULL);
+	ASSERT_TRUE(strstr(k, "BindsTo=vpnconf.service\n") != NULL);
+	systemd_units_render_unusable_all(names, &t);
+	ASSERT_TRUE(t.n == 2);
+	ASSERT_TRUE(streq(t.files[0].path, "a.service.d/zz-vpnconf.conf"));
+	ASSERT_TRUE(streq(t.files[1].path, "b.socket.d/zz-vpnconf.conf"));
+	unit_texts_clear(&t);
+}

@@ -17,6 +17,38 @@ let
       desired = config.services.vpnconf.desiredState;
       units = import (fixture + "/stub/unit-text.nix") { inherit lib config; };
     };
+  # The stub has no systemd.paths: stub-paths.nix declares it.
+  evalPaths =
+    modules:
+    let
+      config = import ./eval-paths.nix { inherit fixture src lib; } modules;
+    in
+    {
+      desired = config.services.vpnconf.desiredState;
+      units =
+        import (fixture + "/stub/unit-text.nix") { inherit lib config; }
+        // import ./path-text.nix { inherit lib config; };
+      scripts = lib.mapAttrs' (n: v: lib.nameValuePair "${n}.service" v.script) (
+        lib.filterAttrs (n: _: lib.hasPrefix "vpnconf-port-" n) config.systemd.services
+      );
+    };
+  # A port forwarding hook: the module keeps onChange out of the file (its
+  # own units run it); the generator gets the same command in the file.
+  portHook =
+    pf:
+    let
+      e = evalPaths [
+        managed
+        { services.vpnconf.namespaces.vpnapps.portForwarding = pf; }
+      ];
+      command = lib.last (lib.filter (l: l != "") (lib.splitString "\n" e.scripts."vpnconf-port-vpnapps.service"));
+    in
+    e
+    // {
+      desired = lib.recursiveUpdate e.desired {
+        namespaces.vpnapps.portForwarding.onChange = command;
+      };
+    };
   confined = extra: {
     enable = true;
     namespace = "vpnapps";
@@ -67,6 +99,17 @@ in
   # The earlier module's README example, verbatim (nix/tests/examples.nix):
   # the generator must accept the file it renders.
   original = eval [ run.examples.original ];
+  # A port forwarding hook: onChange, and a ready-made client.
+  porthook = portHook {
+    mode = "natpmp";
+    gateway = "10.2.0.1";
+    onChange = "echo \"$VPNCONF_PORT\" 100% > /var/lib/client/port";
+  };
+  portclient = portHook {
+    mode = "natpmp";
+    gateway = "10.2.0.1";
+    client = "transmission";
+  };
   # Compat DNS.
   compat = eval [
     managed

@@ -16,6 +16,7 @@ OWNED = {
     "ProtectControlGroups", "RestrictNamespaces", "RestrictRealtime",
     "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute",
     "SystemCallArchitectures", "SystemCallFilter", "SocketBindAllow", "SocketBindDeny",
+    "Type", "PathChanged", "PathModified", "Unit",
 }
 # NixOS adds the units of an external networking.wireguard tunnel, which
 # have no counterpart elsewhere (docs/units.md).
@@ -69,6 +70,46 @@ def lifecycle(nix_text, unit_path, dropin_path):
     return problems
 
 
+def hook_command(exec_start):
+    """The shell text of a port hook's ExecStart=/bin/sh -c "...", with
+    systemd's and the quoting's escapes undone."""
+    prefix = '/bin/sh -c "'
+    if not exec_start.startswith(prefix) or not exec_start.endswith('"'):
+        return None
+    body, out, i = exec_start[len(prefix):-1], "", 0
+    while i < len(body):
+        two = body[i:i + 2]
+        if two in ("$$", "%%", '\\"', "\\\\"):
+            out += two[1]
+            i += 2
+        else:
+            out += body[i]
+            i += 1
+    return out
+
+
+def port_hooks(ev, gdir):
+    """A port hook runs the same lines on both (NixOS: a script file,
+    generator: sh -c), and both start its path unit with vpnconf.service."""
+    problems = []
+    dropin = os.path.join(gdir, "vpnconf.service.d", "zz-vpnconf.conf")
+    wants = settings(open(dropin).read()).get("Wants", []) if os.path.exists(dropin) else []
+    for unit, script in ev.get("scripts", {}).items():
+        path = unit[:-len(".service")] + ".path"
+        f = os.path.join(gdir, unit)
+        if not os.path.exists(f):
+            problems.append(f"{unit}: not written by the generator")
+            continue
+        g = settings(open(f).read())
+        got = hook_command(g.get("ExecStart", [""])[0])
+        want = "; ".join(l for l in script.splitlines() if l)
+        if got != want:
+            problems.append(f"{unit}: ExecStart= runs {got!r}, NixOS's script {want!r}")
+        if "WantedBy=vpnconf.service" not in ev["units"].get(path, "") or path not in wants:
+            problems.append(f"{path}: not started with vpnconf.service on both ({wants})")
+    return problems
+
+
 def main():
     ev = json.load(open(sys.argv[1]))
     gdir = sys.argv[2]
@@ -115,6 +156,9 @@ def main():
                               os.path.join(gdir, "vpnconf.service.d", "zz-vpnconf.conf"))
     want = len(ev["desired"].get("units", {}))
     want += 2 * sum(len(ns.get("publish", [])) for ns in ev["desired"]["namespaces"].values())
+    want += 2 * sum(1 for ns in ev["desired"]["namespaces"].values()
+                    if ns.get("portForwarding", {}).get("onChange"))
+    problems += port_hooks(ev, gdir)
     if checked != want:
         problems.append(f"compared {checked} units, expected {want}")
     for p in problems:

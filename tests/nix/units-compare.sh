@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 status=0
-for case in strict ipc compat original; do
+for case in strict ipc compat original porthook portclient; do
 	echo "== $case"
 	nix-instantiate --store dummy:// --eval --strict --json "$here/units-compare.nix" \
 		--arg fixture "$fixture" --arg src "$src" -A "$case" >"$tmp/$case.json"

@@ -44,6 +44,11 @@
  * the far side of the tunnel can send epochs that jump back with every
  * datagram, and each restart is a round, a port change, a transaction. */
 #define LEASE_RESTART_INTERVAL_USEC (10 * USEC_PER_S)
+/* Likewise a new port: granted at once, then at most once per this long.
+ * The gateway chooses the lifetime (one second if it likes) and may name
+ * another port in every answer; each change is a transaction. Closing a
+ * port (expiry) is never held back. */
+#define LEASE_CHANGE_INTERVAL_USEC (10 * USEC_PER_S)
 
 _Static_assert(PORT_FORWARD_LIFETIME_MAX <= PF_LEASE_REMAINING_MAX,
 	       "a lease the agent keeps must count as current");
@@ -185,6 +190,8 @@ static int lease_apply(Lease *l, uint16_t port, const char *why)
 		return r;
 	}
 	l->port = port;
+	if (port != 0)
+		l->changed_usec = now_usec_monotonic();
 
 	file = xasprintf("file %s/%s/%s", d->desired->runtime_dir, l->name, PF_PORT_FILE);
 	step = step_begin(j, txn, l->name, file, port ? "write" : "remove", before, after, before);
@@ -220,6 +227,13 @@ static void round_finish(Lease *l, uint64_t now)
 	/* No longer than asked: a gateway granting years would keep the port
 	 * open that long after the agent stopped, and never be asked again. */
 	lifetime = MIN(lifetime, l->lifetime);
+	if (port != l->port && l->changed_usec > 0 &&
+	    now < l->changed_usec + LEASE_CHANGE_INTERVAL_USEC) {
+		/* Asked again, and followed, when the interval ends. */
+		l->requesting = false;
+		l->renew_usec = l->changed_usec + LEASE_CHANGE_INTERVAL_USEC;
+		return;
+	}
 	if (l->tcp && l->udp && l->answered_port[0] != l->answered_port[1])
 		log_warning("%s: the gateway granted udp port %u and tcp port %u; using %u", l->name,
 			    l->answered_port[0], l->answered_port[1], port);

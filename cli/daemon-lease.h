@@ -58,6 +58,7 @@ typedef struct Lease {
 	bool have_epoch;
 	uint32_t epoch;
 	uint64_t epoch_usec;
+	uint64_t changed_usec; /* the last port opened (CLOCK_MONOTONIC); 0: none */
 	uint64_t restarted_usec; /* the last restart followed (CLOCK_MONOTONIC); 0: none */
 
 	uint64_t malformed; /* responses ignored as malformed */

@@ -8,11 +8,9 @@
 # hand) counts as expired: the next reconcile closes its port.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
+. "$(dirname "$0")/natpmp.sh"
 
-GW_CTL="$TEST_TMP/gateway.json"
-GW_LOG="$TEST_TMP/gateway.log"
 LEASE_FILE="/run/vpnconf/$NS/forwarded-lease"
-PORT_FILE="/run/vpnconf/$NS/forwarded-port"
 
 write_config <<EOF2
       "wireguard": { "interface": "wg0", "managed": false },
@@ -22,11 +20,7 @@ write_config <<EOF2
 EOF2
 up
 
-echo '{"mode": "grant", "port": 40000, "lifetime": 4000000000}' >"$GW_CTL"
-nsenter --net=/run/netns/vpnsrv "$PYTHON3" "$SRCDIR/tests/integration/natpmp-gateway.py" \
-  10.0.0.1 "$GW_CTL" "$GW_LOG" &
-BG_PIDS+=($!)
-wait_file "$GW_LOG.ready"
+start_gateway '{"mode": "grant", "port": 40000, "lifetime": 4000000000}'
 
 note "the gateway grants 4000000000 s: the agent keeps 60"
 start_daemon --periodic-interval 0

@@ -7,31 +7,10 @@
 # is never held back).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
+. "$(dirname "$0")/natpmp.sh"
 
-GW_CTL="$TEST_TMP/gateway.json"
-GW_LOG="$TEST_TMP/gateway.log"
-PORT_FILE="/run/vpnconf/$NS/forwarded-port"
-
-write_config <<EOF2
-      "wireguard": { "interface": "wg0", "managed": false },
-      "dns": { "servers": ["10.64.0.1"] },
-      "egress": { "mode": "allowList", "allowedTcpPorts": [443] },
-      "portForwarding": { "mode": "natpmp", "gateway": "10.0.0.1" }
-EOF2
-up
-
-gateway() { echo "$1" >"$GW_CTL.tmp" && mv "$GW_CTL.tmp" "$GW_CTL"; }
-port_is() { [ "$(cat "$PORT_FILE" 2>/dev/null)" = "$1" ]; }
-pf_txns() {
-  vc history --json --limit 0 |
-    json 'len([t for t in d["transactions"] if t["trigger"] == "port-forward"])'
-}
-
-gateway '{"mode": "grant", "port": 40000, "lifetime": 1}'
-nsenter --net=/run/netns/vpnsrv "$PYTHON3" "$SRCDIR/tests/integration/natpmp-gateway.py" \
-  10.0.0.1 "$GW_CTL" "$GW_LOG" &
-BG_PIDS+=($!)
-wait_file "$GW_LOG.ready"
+natpmp_up
+start_gateway '{"mode": "grant", "port": 40000, "lifetime": 1}'
 start_daemon --periodic-interval 0
 wait_until 20 "port 40000 granted" port_is 40000
 before=$(pf_txns)
